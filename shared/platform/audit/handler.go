@@ -1,0 +1,100 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/problem"
+)
+
+var (
+	actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,127}$`)
+	cursorPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+)
+
+// listResponse is the wire page.
+type listResponse struct {
+	Items      []Record `json:"items"`
+	NextCursor *string  `json:"nextCursor"`
+}
+
+// ListHandler builds GET /api/v1/audit: filters actor, action, entity ("type:id"), from, to
+// (RFC 3339, inclusive), limit (1..200, default 50) and cursor; newest first.
+func ListHandler(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	if d.Config.AuditTable == "" {
+		return nil, errors.New("audit list: AUDIT_TABLE is not set")
+	}
+	store := NewStore(d.DynamoDB, d.Config.AuditTable, d.Clock)
+	return func(r *http.Request) (*httpapi.Response, error) {
+		q, err := parseQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		page, err := store.Query(r.Context(), q)
+		if err != nil {
+			return nil, err
+		}
+		out := listResponse{Items: page.Items}
+		if out.Items == nil {
+			out.Items = []Record{}
+		}
+		if page.NextCursor != "" {
+			out.NextCursor = &page.NextCursor
+		}
+		return httpapi.JSON(http.StatusOK, out)
+	}, nil
+}
+
+func parseQuery(r *http.Request) (Query, error) {
+	params, err := httpapi.Query(r, "actor", "action", "entity", "from", "to", "limit", "cursor")
+	if err != nil {
+		return Query{}, err
+	}
+	var v problem.Validator
+	q := Query{Actor: params["actor"], Action: params["action"], Cursor: params["cursor"]}
+	if s, ok := params["actor"]; ok {
+		v.Check(s != "" && len(s) <= 128, "actor", "must be 1..128 characters")
+	}
+	if s, ok := params["action"]; ok {
+		v.Check(actionPattern.MatchString(s), "action", "must be an action name such as profile.update")
+	}
+	if s, ok := params["entity"]; ok {
+		e, err := ParseEntity(s)
+		if v.Check(err == nil && len(s) <= 256, "entity", "must be type:id, e.g. loan:7f3c…, at most 256 characters") {
+			q.EntityType, q.EntityID = e.Type, e.ID
+		}
+	}
+	q.From = parseTime(&v, params, "from")
+	q.To = parseTime(&v, params, "to")
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		v.Add("from", "must not be after to")
+	}
+	if s, ok := params["limit"]; ok {
+		n, err := strconv.Atoi(s)
+		if v.Check(err == nil && n >= 1 && n <= MaxLimit, "limit", fmt.Sprintf("must be an integer 1..%d", MaxLimit)) {
+			q.Limit = n
+		}
+	}
+	if s, ok := params["cursor"]; ok {
+		v.Check(len(s) <= 4096 && cursorPattern.MatchString(s), "cursor", "is not a cursor")
+	}
+	return q, v.Err()
+}
+
+func parseTime(v *problem.Validator, params map[string]string, name string) time.Time {
+	s, ok := params[name]
+	if !ok {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if !v.Check(err == nil, name, "must be an RFC 3339 time such as 2025-01-31T00:00:00Z") {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,512 @@
+package audit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/problem"
+)
+
+// Query limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+	// DefaultRange is how far back a query without "from" reaches.
+	DefaultRange = 7 * 24 * time.Hour
+	// maxCalls bounds the DynamoDB queries one page may cost; a page that hits it ends early
+	// with a cursor, so no request does unbounded work (pages may then be short).
+	maxCalls = 32
+	// filteredBatch is how many index entries one call evaluates when filters beyond the
+	// index key apply.
+	filteredBatch = 200
+)
+
+// timeLayout is RFC 3339 in UTC with a fixed nine-digit fraction: unlike RFC3339Nano (which
+// trims trailing zeros) it sorts lexically in time order, which the sort keys rely on.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func sortTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// ErrDuplicate means a record with that ID and time already exists (never overwritten).
+var ErrDuplicate = errors.New("audit record already exists")
+
+// Store reads and appends audit records in AUDIT_TABLE.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	clock clock.Clock
+}
+
+// NewStore returns a store over table.
+func NewStore(db *dynamodb.Client, table string, clk clock.Clock) *Store {
+	return &Store{db: db, table: table, clock: clk}
+}
+
+type item struct {
+	PK            string   `dynamodbav:"pk"`
+	SK            string   `dynamodbav:"sk"`
+	GSI1PK        string   `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK        string   `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK        string   `dynamodbav:"gsi2pk"`
+	GSI2SK        string   `dynamodbav:"gsi2sk"`
+	GSI3PK        string   `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK        string   `dynamodbav:"gsi3sk,omitempty"`
+	ID            string   `dynamodbav:"id"`
+	At            string   `dynamodbav:"at"`
+	Action        string   `dynamodbav:"action"`
+	Route         string   `dynamodbav:"route"`
+	ActorID       string   `dynamodbav:"actorId,omitempty"`
+	ActorRoles    []string `dynamodbav:"actorRoles,omitempty"`
+	ActorTenant   string   `dynamodbav:"actorTenant,omitempty"`
+	SourceIP      string   `dynamodbav:"sourceIp,omitempty"`
+	UserAgent     string   `dynamodbav:"userAgent,omitempty"`
+	DurationMs    int64    `dynamodbav:"durationMs"`
+	Arguments     string   `dynamodbav:"arguments"`
+	Outcome       string   `dynamodbav:"outcome"`
+	ErrorCode     string   `dynamodbav:"errorCode,omitempty"`
+	Status        int      `dynamodbav:"status"`
+	EntityType    string   `dynamodbav:"entityType,omitempty"`
+	EntityID      string   `dynamodbav:"entityId,omitempty"`
+	CorrelationID string   `dynamodbav:"correlationId,omitempty"`
+}
+
+func dayKey(t time.Time) string       { return "DAY#" + t.UTC().Format("2006-01-02") }
+func actorKey(id string) string       { return "ACTOR#" + id }
+func actionKey(a string) string       { return "ACTION#" + a }
+func entityKeyOf(t, id string) string { return "ENTITY#" + t + "#" + id }
+
+func toItem(r Record) item {
+	sk := sortTime(r.At) + "#" + r.ID
+	it := item{
+		PK: dayKey(r.At), SK: sk,
+		GSI2PK: actionKey(r.Action), GSI2SK: sk,
+		ID: r.ID, At: sortTime(r.At), Action: r.Action, Route: r.Route,
+		ActorID: r.Actor.ID, ActorRoles: r.Actor.Roles, ActorTenant: r.Actor.Tenant,
+		SourceIP: r.SourceIP, UserAgent: r.UserAgent, DurationMs: r.DurationMs,
+		Arguments: string(r.Arguments), Outcome: string(r.Outcome), ErrorCode: r.ErrorCode,
+		Status: r.Status, CorrelationID: r.CorrelationID,
+	}
+	if it.Arguments == "" {
+		it.Arguments = "{}"
+	}
+	if r.Actor.ID != "" {
+		it.GSI1PK, it.GSI1SK = actorKey(r.Actor.ID), sk
+	}
+	if r.Entity != nil {
+		it.EntityType, it.EntityID = r.Entity.Type, r.Entity.ID
+		it.GSI3PK, it.GSI3SK = entityKeyOf(r.Entity.Type, r.Entity.ID), sk
+	}
+	return it
+}
+
+func (it item) record() (Record, error) {
+	at, err := time.Parse(time.RFC3339Nano, it.At)
+	if err != nil {
+		return Record{}, fmt.Errorf("audit record %s: bad time %q: %w", it.ID, it.At, err)
+	}
+	r := Record{
+		ID: it.ID, At: at.UTC(), Action: it.Action, Route: it.Route,
+		Actor:    Actor{ID: it.ActorID, Roles: it.ActorRoles, Tenant: it.ActorTenant},
+		SourceIP: it.SourceIP, UserAgent: it.UserAgent, DurationMs: it.DurationMs,
+		Arguments: json.RawMessage(it.Arguments), Outcome: Outcome(it.Outcome), ErrorCode: it.ErrorCode,
+		Status: it.Status, CorrelationID: it.CorrelationID,
+	}
+	if r.Actor.Roles == nil {
+		r.Actor.Roles = []string{}
+	}
+	if !json.Valid(r.Arguments) {
+		r.Arguments = json.RawMessage("{}")
+	}
+	if it.EntityType != "" {
+		r.Entity = &Entity{Type: it.EntityType, ID: it.EntityID}
+	}
+	return r, nil
+}
+
+// Put appends r. It never overwrites: a second record with the same time and ID is
+// ErrDuplicate.
+func (s *Store) Put(ctx context.Context, r Record) error {
+	if r.ID == "" || r.At.IsZero() || r.Action == "" {
+		return fmt.Errorf("audit put: record needs id, at and action")
+	}
+	av, err := attributevalue.MarshalMap(toItem(r))
+	if err != nil {
+		return fmt.Errorf("audit put: encode: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("audit put %s: %w", r.ID, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("audit put %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Query selects records. At most one index serves it: entity (gsi3) over actor (gsi1) over
+// action (gsi2); other filters are applied on top. Without filters it walks the DAY#
+// partitions from To back to From.
+type Query struct {
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	From       time.Time // inclusive; zero: To - DefaultRange (or the cursor's)
+	To         time.Time // inclusive; zero: now (or the cursor's)
+	Limit      int       // 0: DefaultLimit
+	Cursor     string    // from a previous Page
+}
+
+// Page is one page of records, newest first.
+type Page struct {
+	Items      []Record
+	NextCursor string // empty when there is nothing more
+}
+
+// cursor is the opaque continuation. It pins the resolved time range and the filters so a
+// page never continues a different query.
+type cursor struct {
+	V          int               `json:"v"`
+	Actor      string            `json:"a,omitempty"`
+	Action     string            `json:"c,omitempty"`
+	EntityType string            `json:"et,omitempty"`
+	EntityID   string            `json:"ei,omitempty"`
+	From       string            `json:"f"`
+	To         string            `json:"t"`
+	Day        string            `json:"d,omitempty"` // table walk: the day partition to resume in
+	Key        map[string]string `json:"k,omitempty"` // ExclusiveStartKey; nil = start of Day
+}
+
+func badCursor() error {
+	return problem.BadRequest("invalid_cursor", "The cursor does not belong to this query.",
+		problem.Field("cursor", "is not a cursor of this query"))
+}
+
+func encodeCursor(c cursor) (string, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("audit cursor: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func decodeCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, badCursor()
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.V != 1 {
+		return cursor{}, badCursor()
+	}
+	return c, nil
+}
+
+// plan is a resolved query.
+type plan struct {
+	q        Query
+	from, to time.Time
+	lo, hi   string // sort-key bounds, both inclusive
+	index    string // "" for the table walk
+	pkName   string
+	skName   string
+	pkValue  string
+	filter   string
+	names    map[string]string
+	values   map[string]types.AttributeValue
+}
+
+func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
+	var cur *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return plan{}, nil, err
+		}
+		if c.Actor != q.Actor || c.Action != q.Action || c.EntityType != q.EntityType || c.EntityID != q.EntityID {
+			return plan{}, nil, badCursor()
+		}
+		from, ferr := time.Parse(time.RFC3339Nano, c.From)
+		to, terr := time.Parse(time.RFC3339Nano, c.To)
+		if ferr != nil || terr != nil ||
+			(!q.From.IsZero() && !q.From.Equal(from)) || (!q.To.IsZero() && !q.To.Equal(to)) {
+			return plan{}, nil, badCursor()
+		}
+		q.From, q.To = from, to
+		cur = &c
+	}
+	if q.To.IsZero() {
+		q.To = s.clock.Now(ctx)
+	}
+	if q.From.IsZero() {
+		q.From = q.To.Add(-DefaultRange)
+	}
+	if q.From.After(q.To) {
+		return plan{}, nil, problem.Validation(problem.Field("from", "must not be after to"))
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return plan{}, nil, problem.Validation(problem.Field("limit", fmt.Sprintf("must be 1..%d", MaxLimit)))
+	}
+	if (q.EntityType == "") != (q.EntityID == "") {
+		return plan{}, nil, problem.Validation(problem.Field("entity", "needs both a type and an id"))
+	}
+	p := plan{q: q, from: q.From.UTC(), to: q.To.UTC(), names: map[string]string{}, values: map[string]types.AttributeValue{}}
+	p.lo = sortTime(p.from)
+	p.hi = sortTime(p.to) + "$" // '$' sorts after '#': every record at exactly To is included
+	var filters []string
+	addFilter := func(attrName, value string) {
+		n, v := "#f"+attrName, ":f"+attrName
+		p.names[n] = attrName
+		p.values[v] = &types.AttributeValueMemberS{Value: value}
+		filters = append(filters, n+" = "+v)
+	}
+	switch {
+	case q.EntityType != "":
+		p.index, p.pkValue = "gsi3", entityKeyOf(q.EntityType, q.EntityID)
+		if q.Actor != "" {
+			addFilter("actorId", q.Actor)
+		}
+		if q.Action != "" {
+			addFilter("action", q.Action)
+		}
+	case q.Actor != "":
+		p.index, p.pkValue = "gsi1", actorKey(q.Actor)
+		if q.Action != "" {
+			addFilter("action", q.Action)
+		}
+	case q.Action != "":
+		p.index, p.pkValue = "gsi2", actionKey(q.Action)
+	}
+	if p.index != "" {
+		p.pkName, p.skName = p.index+"pk", p.index+"sk"
+	} else {
+		p.pkName, p.skName = "pk", "sk"
+	}
+	p.filter = strings.Join(filters, " AND ")
+	if cur != nil && !p.cursorFits(*cur) {
+		return plan{}, nil, badCursor()
+	}
+	return p, cur, nil
+}
+
+// cursorFits rejects cursors whose start key DynamoDB would refuse (which would otherwise
+// surface as a 500).
+func (p plan) cursorFits(c cursor) bool {
+	if p.index == "" {
+		d, err := time.Parse("2006-01-02", c.Day)
+		if err != nil || d.Before(truncDay(p.from)) || d.After(truncDay(p.to)) {
+			return false
+		}
+		if c.Key == nil {
+			return true
+		}
+		return len(c.Key) == 2 && c.Key["pk"] == "DAY#"+c.Day && p.skInRange(c.Key["sk"])
+	}
+	if c.Day != "" || c.Key == nil || len(c.Key) != 4 {
+		return false
+	}
+	return c.Key[p.pkName] == p.pkValue && p.skInRange(c.Key[p.skName]) &&
+		strings.HasPrefix(c.Key["pk"], "DAY#") && c.Key["sk"] == c.Key[p.skName]
+}
+
+func (p plan) skInRange(sk string) bool { return sk >= p.lo && sk <= p.hi }
+
+func truncDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (p plan) input(pkValue string, limit int32, start map[string]types.AttributeValue) *dynamodb.QueryInput {
+	names := maps.Clone(p.names)
+	values := maps.Clone(p.values)
+	names["#pk"], names["#sk"] = p.pkName, p.skName
+	values[":pk"] = &types.AttributeValueMemberS{Value: pkValue}
+	values[":lo"] = &types.AttributeValueMemberS{Value: p.lo}
+	values[":hi"] = &types.AttributeValueMemberS{Value: p.hi}
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(limit),
+		ExclusiveStartKey:         start,
+	}
+	if p.index != "" {
+		in.IndexName = aws.String(p.index)
+	}
+	if p.filter != "" {
+		in.FilterExpression = aws.String(p.filter)
+	}
+	return in
+}
+
+func keyAttrs(k map[string]string) map[string]types.AttributeValue {
+	if k == nil {
+		return nil
+	}
+	out := make(map[string]types.AttributeValue, len(k))
+	for n, v := range k {
+		out[n] = &types.AttributeValueMemberS{Value: v}
+	}
+	return out
+}
+
+func keyStrings(av map[string]types.AttributeValue) map[string]string {
+	if len(av) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(av))
+	for n, v := range av {
+		if s, ok := v.(*types.AttributeValueMemberS); ok {
+			out[n] = s.Value
+		}
+	}
+	return out
+}
+
+// Query returns one page of records matching q, newest first.
+func (s *Store) Query(ctx context.Context, q Query) (Page, error) {
+	p, cur, err := s.resolve(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	if p.index == "" {
+		return s.walkDays(ctx, p, cur)
+	}
+	return s.queryIndex(ctx, p, cur)
+}
+
+func (s *Store) baseCursor(p plan) cursor {
+	return cursor{V: 1, Actor: p.q.Actor, Action: p.q.Action, EntityType: p.q.EntityType, EntityID: p.q.EntityID,
+		From: p.from.Format(time.RFC3339Nano), To: p.to.Format(time.RFC3339Nano)}
+}
+
+func (s *Store) run(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, []Record, error) {
+	in.TableName = aws.String(s.table)
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit query: %w", err)
+	}
+	recs := make([]Record, 0, len(out.Items))
+	for _, av := range out.Items {
+		var it item
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, nil, fmt.Errorf("audit query: decode: %w", err)
+		}
+		r, err := it.record()
+		if err != nil {
+			return nil, nil, err
+		}
+		recs = append(recs, r)
+	}
+	return out, recs, nil
+}
+
+func (s *Store) walkDays(ctx context.Context, p plan, cur *cursor) (Page, error) {
+	first := truncDay(p.from)
+	day := truncDay(p.to)
+	var start map[string]types.AttributeValue
+	if cur != nil {
+		day, _ = time.Parse("2006-01-02", cur.Day)
+		start = keyAttrs(cur.Key)
+	}
+	items := make([]Record, 0, p.q.Limit)
+	next := func(d time.Time, key map[string]types.AttributeValue) (Page, error) {
+		c := s.baseCursor(p)
+		c.Day, c.Key = d.Format("2006-01-02"), keyStrings(key)
+		enc, err := encodeCursor(c)
+		return Page{Items: items, NextCursor: enc}, err
+	}
+	for calls := 0; !day.Before(first); calls++ {
+		if calls == maxCalls {
+			return next(day, start)
+		}
+		out, recs, err := s.run(ctx, p.input(dayKey(day), int32(p.q.Limit-len(items)), start))
+		if err != nil {
+			return Page{}, err
+		}
+		items = append(items, recs...)
+		if len(items) >= p.q.Limit {
+			switch {
+			case len(out.LastEvaluatedKey) > 0:
+				return next(day, out.LastEvaluatedKey)
+			case day.After(first):
+				return next(day.AddDate(0, 0, -1), nil)
+			default:
+				return Page{Items: items}, nil
+			}
+		}
+		if len(out.LastEvaluatedKey) > 0 {
+			start = out.LastEvaluatedKey
+			continue
+		}
+		day, start = day.AddDate(0, 0, -1), nil
+	}
+	return Page{Items: items}, nil
+}
+
+func (s *Store) queryIndex(ctx context.Context, p plan, cur *cursor) (Page, error) {
+	var start map[string]types.AttributeValue
+	if cur != nil {
+		start = keyAttrs(cur.Key)
+	}
+	items := make([]Record, 0, p.q.Limit)
+	next := func(key map[string]string) (Page, error) {
+		c := s.baseCursor(p)
+		c.Key = key
+		enc, err := encodeCursor(c)
+		return Page{Items: items, NextCursor: enc}, err
+	}
+	for calls := 0; ; calls++ {
+		if calls == maxCalls {
+			return next(keyStrings(start))
+		}
+		batch := int32(p.q.Limit - len(items))
+		if p.filter != "" {
+			batch = filteredBatch
+		}
+		out, recs, err := s.run(ctx, p.input(p.pkValue, batch, start))
+		if err != nil {
+			return Page{}, err
+		}
+		for i, r := range recs {
+			items = append(items, r)
+			if len(items) == p.q.Limit {
+				if i == len(recs)-1 && len(out.LastEvaluatedKey) == 0 {
+					return Page{Items: items}, nil
+				}
+				return next(indexKey(p, out.Items[i]))
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return Page{Items: items}, nil
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// indexKey is the ExclusiveStartKey that resumes an index query just after item av.
+func indexKey(p plan, av map[string]types.AttributeValue) map[string]string {
+	k := keyStrings(av)
+	return map[string]string{"pk": k["pk"], "sk": k["sk"], p.pkName: k[p.pkName], p.skName: k[p.skName]}
+}

@@ -1,0 +1,251 @@
+package audit_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"holdfast/shared/localcloud/emulator/emulatortest"
+	"holdfast/shared/platform/audit"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/platformtest"
+	"holdfast/shared/platform/problem"
+)
+
+func TestMain(m *testing.M) { emulatortest.Main(m) }
+
+var base = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// newStore resets the emulator, creates the audit table and returns a store whose clock says
+// base + 1h.
+func newStore(t *testing.T) (*audit.Store, *dynamodb.Client) {
+	t.Helper()
+	db := dynamodb.NewFromConfig(emulatortest.Config(t))
+	platformtest.CreateTables(t, db, platformtest.AuditTableInput(platformtest.AuditTable))
+	return audit.NewStore(db, platformtest.AuditTable, clock.NewFixed(base.Add(time.Hour))), db
+}
+
+func rec(i int, at time.Time, actor, action string, entity *audit.Entity) audit.Record {
+	return audit.Record{
+		ID: fmt.Sprintf("id-%03d", i), At: at, Action: action, Route: "POST /x",
+		Actor: audit.Actor{ID: actor, Roles: []string{"customer"}}, SourceIP: "198.51.100.7",
+		DurationMs: int64(i), Arguments: json.RawMessage(`{"body":{"amount":"1.00"}}`),
+		Outcome: audit.Success, Status: 201, Entity: entity, CorrelationID: fmt.Sprintf("c-%d", i),
+	}
+}
+
+func put(t *testing.T, s *audit.Store, rs ...audit.Record) {
+	t.Helper()
+	for _, r := range rs {
+		if err := s.Put(context.Background(), r); err != nil {
+			t.Fatalf("put %s: %v", r.ID, err)
+		}
+	}
+}
+
+func ids(rs []audit.Record) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// all pages through q and returns every record, checking page sizes.
+func all(t *testing.T, s *audit.Store, q audit.Query) []audit.Record {
+	t.Helper()
+	var out []audit.Record
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("pagination does not end")
+		}
+		p, err := s.Query(context.Background(), q)
+		if err != nil {
+			t.Fatalf("query %+v: %v", q, err)
+		}
+		if q.Limit > 0 && len(p.Items) > q.Limit {
+			t.Fatalf("page of %d over limit %d", len(p.Items), q.Limit)
+		}
+		out = append(out, p.Items...)
+		if p.NextCursor == "" {
+			return out
+		}
+		q.Cursor = p.NextCursor
+	}
+}
+
+func TestPutAndReadBack(t *testing.T) {
+	s, _ := newStore(t)
+	r := rec(1, base.Add(123456789*time.Nanosecond), "alice", "profile.update", &audit.Entity{Type: "profile", ID: "alice"})
+	r.ErrorCode, r.Outcome, r.Status, r.UserAgent = "validation_failed", audit.Failed, 400, "curl/8"
+	r.Actor.Tenant = "t1"
+	put(t, s, r)
+	page, err := s.Query(context.Background(), audit.Query{Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.NextCursor != "" {
+		t.Fatalf("%+v", page)
+	}
+	got := page.Items[0]
+	want, _ := json.Marshal(r)
+	have, _ := json.Marshal(got)
+	if string(want) != string(have) {
+		t.Fatalf("round trip\n got  %s\n want %s", have, want)
+	}
+	if err := s.Put(context.Background(), r); !errors.Is(err, audit.ErrDuplicate) {
+		t.Fatalf("second put of the same record: %v", err)
+	}
+}
+
+func TestQueryByEachFilterNewestFirst(t *testing.T) {
+	s, _ := newStore(t)
+	loan := &audit.Entity{Type: "loan", ID: "L1"}
+	records := []audit.Record{
+		rec(1, base.Add(-5*time.Hour), "alice", "loan.apply", loan),
+		rec(2, base.Add(-4*time.Hour), "bob", "loan.approve", loan),
+		rec(3, base.Add(-3*time.Hour), "alice", "wallet.deposit", nil),
+		rec(4, base.Add(-2*time.Hour), "alice", "loan.apply", &audit.Entity{Type: "loan", ID: "L2"}),
+		rec(5, base.Add(-1*time.Hour), "carol", "loan.approve", loan),
+		rec(6, base.Add(-26*time.Hour), "alice", "loan.apply", nil), // previous day
+	}
+	put(t, s, records...)
+	cases := []struct {
+		name string
+		q    audit.Query
+		want []string
+	}{
+		{"no filter", audit.Query{}, []string{"id-005", "id-004", "id-003", "id-002", "id-001", "id-006"}},
+		{"actor", audit.Query{Actor: "alice"}, []string{"id-004", "id-003", "id-001", "id-006"}},
+		{"action", audit.Query{Action: "loan.approve"}, []string{"id-005", "id-002"}},
+		{"entity", audit.Query{EntityType: "loan", EntityID: "L1"}, []string{"id-005", "id-002", "id-001"}},
+		{"actor+action", audit.Query{Actor: "alice", Action: "loan.apply"}, []string{"id-004", "id-001", "id-006"}},
+		{"entity+actor", audit.Query{EntityType: "loan", EntityID: "L1", Actor: "bob"}, []string{"id-002"}},
+		{"entity+action", audit.Query{EntityType: "loan", EntityID: "L1", Action: "loan.apply"}, []string{"id-001"}},
+		{"time range inclusive", audit.Query{From: base.Add(-4 * time.Hour), To: base.Add(-2 * time.Hour)}, []string{"id-004", "id-003", "id-002"}},
+		{"actor in range", audit.Query{Actor: "alice", From: base.Add(-30 * time.Hour), To: base.Add(-3 * time.Hour)}, []string{"id-003", "id-001", "id-006"}},
+		{"nothing", audit.Query{Actor: "nobody"}, nil},
+		{"range before everything", audit.Query{From: base.Add(-72 * time.Hour), To: base.Add(-48 * time.Hour)}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, limit := range []int{0, 1, 2} {
+				q := c.q
+				q.Limit = limit
+				if got := ids(all(t, s, q)); !slices.Equal(got, c.want) {
+					t.Fatalf("limit %d: got %v want %v", limit, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestPaginationAcrossPagesAndDays(t *testing.T) {
+	s, _ := newStore(t)
+	var want []string
+	n := 0
+	// Four days, the middle one empty, several records per day incl. two in the same instant.
+	for _, day := range []int{0, -1, -3} {
+		for j := 0; j < 5; j++ {
+			n++
+			at := base.AddDate(0, 0, day).Add(-time.Duration(j) * time.Minute)
+			if j == 4 {
+				at = base.AddDate(0, 0, day).Add(-3 * time.Minute) // same instant as j == 3
+			}
+			put(t, s, rec(n, at, "alice", "wallet.deposit", &audit.Entity{Type: "wallet", ID: "alice"}))
+		}
+	}
+	// Expected order: newest first; equal instants by ID descending (the sort key's tie-break).
+	recs := all(t, s, audit.Query{Limit: 200})
+	if len(recs) != 15 {
+		t.Fatalf("got %d records", len(recs))
+	}
+	for i := 1; i < len(recs); i++ {
+		if recs[i].At.After(recs[i-1].At) {
+			t.Fatalf("not newest first at %d: %v after %v", i, recs[i].At, recs[i-1].At)
+		}
+	}
+	want = ids(recs)
+	for _, q := range []audit.Query{{}, {Actor: "alice"}, {Action: "wallet.deposit"}, {EntityType: "wallet", EntityID: "alice"}} {
+		for _, limit := range []int{1, 3, 4, 5, 14, 15} {
+			q.Limit = limit
+			if got := ids(all(t, s, q)); !slices.Equal(got, want) {
+				t.Fatalf("%+v: got %v want %v", q, got, want)
+			}
+		}
+	}
+}
+
+func TestCursorIsBoundToItsQuery(t *testing.T) {
+	s, _ := newStore(t)
+	for i := 1; i <= 3; i++ {
+		put(t, s, rec(i, base.Add(-time.Duration(i)*time.Minute), "alice", "loan.apply", nil))
+	}
+	ctx := context.Background()
+	p, err := s.Query(ctx, audit.Query{Actor: "alice", Limit: 1})
+	if err != nil || p.NextCursor == "" {
+		t.Fatal(p, err)
+	}
+	bad := []audit.Query{
+		{Actor: "bob", Cursor: p.NextCursor},
+		{Action: "loan.apply", Cursor: p.NextCursor},
+		{Actor: "alice", From: base.Add(-48 * time.Hour), Cursor: p.NextCursor},
+		{Actor: "alice", Cursor: "not-base64!"},
+		{Actor: "alice", Cursor: "eyJ2IjoxfQ"}, // {"v":1}
+	}
+	for _, q := range bad {
+		_, err := s.Query(ctx, q)
+		if pe := problem.From(err); pe.Status != 400 || pe.Code != "invalid_cursor" {
+			t.Errorf("%+v: %v", q, err)
+		}
+	}
+	if _, err := s.Query(ctx, audit.Query{Actor: "alice", Cursor: p.NextCursor, Limit: 5}); err != nil {
+		t.Fatalf("same query, other limit: %v", err)
+	}
+}
+
+func TestQueryValidation(t *testing.T) {
+	s, _ := newStore(t)
+	for _, q := range []audit.Query{
+		{From: base, To: base.Add(-time.Second)},
+		{Limit: 201},
+		{Limit: -1},
+		{EntityType: "loan"},
+	} {
+		if _, err := s.Query(context.Background(), q); problem.From(err).Status != 400 {
+			t.Errorf("%+v: %v", q, err)
+		}
+	}
+}
+
+func TestRecordsAreAppendOnlyItems(t *testing.T) {
+	s, db := newStore(t)
+	put(t, s, rec(1, base, "alice", "a.b", &audit.Entity{Type: "loan", ID: "L"}))
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(platformtest.AuditTable)})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatal(out, err)
+	}
+	it := out.Items[0]
+	for k, want := range map[string]string{
+		"pk": "DAY#2025-03-10", "sk": "2025-03-10T12:00:00.000000000Z#id-001",
+		"gsi1pk": "ACTOR#alice", "gsi2pk": "ACTION#a.b", "gsi3pk": "ENTITY#loan#L",
+		"gsi1sk": "2025-03-10T12:00:00.000000000Z#id-001",
+	} {
+		var got string
+		if av, ok := it[k]; ok {
+			if err := jsonString(av, &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got != want {
+			t.Errorf("%s = %q want %q", k, got, want)
+		}
+	}
+}

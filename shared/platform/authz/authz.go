@@ -1,0 +1,215 @@
+// Package authz is THE authorization model: one policy table mapping every API Gateway route
+// key to its audit action name, the roles allowed, whether it is public or mutating, its
+// ownership rule and its idempotency requirement; and the one decision over it. Every route's
+// chain asks it before the handler runs, and handlers ask it (RequireOwner, RequireTenant)
+// once they know whose resource they hold. It must never be bypassed or duplicated: a route
+// with no entry is denied, and no handler checks roles on its own.
+package authz
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/identity"
+	"holdfast/shared/platform/problem"
+)
+
+// Ownership says whose resources a caller may touch through a route.
+type Ownership int
+
+const (
+	// OwnerNone: any caller holding an allowed role may act on any resource of the route.
+	OwnerNone Ownership = iota
+	// OwnerSelf: the resource's owner (the path parameter OwnerParam, or what the handler
+	// passes to RequireOwner) must be the caller's sub, unless the caller holds an
+	// OverrideRoles role. Routes on "me" are OwnerSelf by construction.
+	OwnerSelf
+	// OwnerTenant: service callers are bound to the tenant in their credentials and reach
+	// only that tenant's resources; OverrideRoles (admins) reach any tenant.
+	OwnerTenant
+)
+
+func (o Ownership) String() string {
+	switch o {
+	case OwnerSelf:
+		return "self"
+	case OwnerTenant:
+		return "tenant"
+	}
+	return "none"
+}
+
+// Idempotency says how a route treats the Idempotency-Key header.
+type Idempotency int
+
+const (
+	IdempotencyNone     Idempotency = iota // header ignored
+	IdempotencyOptional                    // honoured when sent
+	IdempotencyRequired                    // 400 idempotency_key_required when absent
+)
+
+// Policy is one route's entry.
+type Policy struct {
+	Action        string   // audit action name, "<domain>.<verb>"
+	Roles         []string // roles allowed (ignored when Public)
+	Public        bool     // no token needed
+	Mutating      bool     // changes state: the chain audits it
+	Ownership     Ownership
+	OwnerParam    string   // for OwnerSelf: path parameter holding the owner's sub
+	OverrideRoles []string // may act on resources they do not own
+	Idempotency   Idempotency
+}
+
+// table builds the policy table. It is a function, not a package variable, so nothing can
+// mutate the one authorization model at run time.
+func table() map[string]Policy {
+	const (
+		customer = identity.RoleCustomer
+		admin    = identity.RoleAdmin
+		auditor  = identity.RoleAuditor
+	)
+	return map[string]Policy{
+		"GET /api/v1/health":       {Action: "health.read", Public: true},
+		"GET /api/v1/openapi.yaml": {Action: "openapi.read", Public: true},
+		"GET /api/v1/me": {Action: "profile.read", Roles: []string{customer, admin},
+			Ownership: OwnerSelf},
+		"PATCH /api/v1/me": {Action: "profile.update", Roles: []string{customer},
+			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
+		"GET /api/v1/audit": {Action: "audit.list", Roles: []string{admin, auditor}},
+	}
+}
+
+// Routes lists every route key with a policy, sorted.
+func Routes() []string {
+	t := table()
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Lookup returns the policy of a route key such as "GET /api/v1/me".
+func Lookup(routeKey string) (Policy, bool) {
+	p, ok := table()[routeKey]
+	if ok {
+		p.Roles = slices.Clone(p.Roles)
+		p.OverrideRoles = slices.Clone(p.OverrideRoles)
+	}
+	return p, ok
+}
+
+// Decide is the decision for a caller on a route before its handler runs: nil to allow,
+// 401 unauthenticated when a token is needed and absent, 403 forbidden otherwise.
+func Decide(p Policy, caller identity.Principal, pathParams map[string]string) error {
+	if p.Public {
+		return nil
+	}
+	if !caller.Authenticated() {
+		return problem.Unauthenticated()
+	}
+	if !caller.HasAnyRole(p.Roles...) {
+		return problem.Forbidden("Your role may not perform this action.")
+	}
+	switch p.Ownership {
+	case OwnerSelf:
+		if p.OwnerParam != "" {
+			if owner := pathParams[p.OwnerParam]; owner != caller.Subject && !caller.HasAnyRole(p.OverrideRoles...) {
+				return problem.Forbidden("You may act only on your own resources.")
+			}
+		}
+	case OwnerTenant:
+		if caller.HasRole(identity.RoleService) && caller.Tenant == "" {
+			return problem.Forbidden("Your credentials are not bound to a tenant.")
+		}
+	}
+	return nil
+}
+
+type policyKey struct{}
+
+// Middleware is the chain's authz step for routeKey: it denies before the handler runs and
+// leaves the policy in the context for RequireOwner/RequireTenant.
+func Middleware(routeKey string, p Policy, log *slog.Logger) httpapi.Middleware {
+	return func(next httpapi.Handler) httpapi.Handler {
+		return func(r *http.Request) (*httpapi.Response, error) {
+			ctx := r.Context()
+			caller := identity.FromContext(ctx)
+			if err := Decide(p, caller, httpapi.PathParams(ctx)); err != nil {
+				if log != nil {
+					log.WarnContext(ctx, "access denied", "action", p.Action, "roles", caller.Roles,
+						"code", problem.From(err).Code)
+				}
+				return nil, err
+			}
+			return next(r.WithContext(context.WithValue(ctx, policyKey{}, p)))
+		}
+	}
+}
+
+// PolicyFrom returns the policy the chain authorised the request under.
+func PolicyFrom(ctx context.Context) (Policy, bool) {
+	p, ok := ctx.Value(policyKey{}).(Policy)
+	return p, ok
+}
+
+// RequireOwner lets the request act on a resource owned by owner (a sub): the caller must be
+// the owner or hold one of the route's override roles. Without an authorised policy in the
+// context it denies.
+func RequireOwner(ctx context.Context, owner string) error {
+	p, ok := PolicyFrom(ctx)
+	if !ok {
+		return problem.Forbidden("")
+	}
+	caller := identity.FromContext(ctx)
+	if !caller.Authenticated() {
+		return problem.Unauthenticated()
+	}
+	if owner != "" && owner == caller.Subject {
+		return nil
+	}
+	if caller.HasAnyRole(p.OverrideRoles...) {
+		return nil
+	}
+	return problem.Forbidden("You may act only on your own resources.")
+}
+
+// CallerTenant is the tenant a service caller is bound to by its credentials.
+func CallerTenant(ctx context.Context) (string, error) {
+	caller := identity.FromContext(ctx)
+	if !caller.Authenticated() {
+		return "", problem.Unauthenticated()
+	}
+	if caller.Tenant == "" {
+		return "", problem.Forbidden("Your credentials are not bound to a tenant.")
+	}
+	return caller.Tenant, nil
+}
+
+// RequireTenant lets the request act on a resource of tenant: a caller bound to a tenant must
+// be bound to that one; an unbound caller needs an override role.
+func RequireTenant(ctx context.Context, tenant string) error {
+	p, ok := PolicyFrom(ctx)
+	if !ok {
+		return problem.Forbidden("")
+	}
+	caller := identity.FromContext(ctx)
+	if !caller.Authenticated() {
+		return problem.Unauthenticated()
+	}
+	if caller.Tenant != "" {
+		if caller.Tenant == tenant {
+			return nil
+		}
+		return problem.Forbidden("You may act only within your own tenant.")
+	}
+	if caller.HasAnyRole(p.OverrideRoles...) {
+		return nil
+	}
+	return problem.Forbidden("You may act only within your own tenant.")
+}

@@ -1,0 +1,172 @@
+package authz
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"testing"
+
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/identity"
+	"holdfast/shared/platform/problem"
+)
+
+var routeKey = regexp.MustCompile(`^(GET|POST|PUT|PATCH|DELETE) /[A-Za-z0-9/{}._\-+]*$`)
+
+func TestTableIsWellFormed(t *testing.T) {
+	actions := map[string]string{}
+	for _, rk := range Routes() {
+		p, ok := Lookup(rk)
+		if !ok {
+			t.Fatalf("%s listed but not found", rk)
+		}
+		if !routeKey.MatchString(rk) {
+			t.Errorf("%s: not a route key", rk)
+		}
+		if p.Action == "" {
+			t.Errorf("%s: no action", rk)
+		}
+		if prev, dup := actions[p.Action]; dup {
+			t.Errorf("%s and %s share action %s", rk, prev, p.Action)
+		}
+		actions[p.Action] = rk
+		if !p.Public && len(p.Roles) == 0 {
+			t.Errorf("%s: private route without roles", rk)
+		}
+		if p.Public && (p.Mutating || len(p.Roles) > 0) {
+			t.Errorf("%s: public routes are read-only and role-free", rk)
+		}
+		for _, r := range append(slices.Clone(p.Roles), p.OverrideRoles...) {
+			if !slices.Contains(identity.AllRoles(), r) {
+				t.Errorf("%s: unknown role %q", rk, r)
+			}
+		}
+		if isGet := rk[:4] == "GET "; isGet && (p.Mutating || p.Idempotency != IdempotencyNone) {
+			t.Errorf("%s: a GET is neither mutating nor idempotency-keyed", rk)
+		}
+	}
+	if _, ok := Lookup("DELETE /api/v1/nothing"); ok {
+		t.Fatal("unknown route found")
+	}
+}
+
+// TestDecisions walks every route × every role (plus anonymous and role-less callers).
+func TestDecisions(t *testing.T) {
+	allowed := map[string][]string{
+		"GET /api/v1/health":       identity.AllRoles(),
+		"GET /api/v1/openapi.yaml": identity.AllRoles(),
+		"GET /api/v1/me":           {identity.RoleCustomer, identity.RoleAdmin},
+		"PATCH /api/v1/me":         {identity.RoleCustomer},
+		"GET /api/v1/audit":        {identity.RoleAdmin, identity.RoleAuditor},
+	}
+	if len(allowed) != len(Routes()) {
+		t.Fatalf("test covers %d routes, table has %d: %v", len(allowed), len(Routes()), Routes())
+	}
+	for _, rk := range Routes() {
+		p, _ := Lookup(rk)
+		want, ok := allowed[rk]
+		if !ok {
+			t.Fatalf("no expectation for %s", rk)
+		}
+		anon := Decide(p, identity.Principal{}, nil)
+		if p.Public != (anon == nil) {
+			t.Errorf("%s anonymous: %v", rk, anon)
+		}
+		if !p.Public && problem.From(anon).Status != 401 {
+			t.Errorf("%s anonymous: want 401 got %v", rk, anon)
+		}
+		noRole := Decide(p, identity.Principal{Subject: "u"}, nil)
+		if !p.Public && problem.From(noRole).Status != 403 {
+			t.Errorf("%s no role: want 403 got %v", rk, noRole)
+		}
+		for _, role := range identity.AllRoles() {
+			err := Decide(p, identity.Principal{Subject: "u", Roles: []string{role}, Tenant: "t"}, nil)
+			if slices.Contains(want, role) != (err == nil) {
+				t.Errorf("%s × %s: %v", rk, role, err)
+			}
+			if err != nil {
+				if pe := problem.From(err); pe.Status != 403 || pe.Code != problem.CodeForbidden {
+					t.Errorf("%s × %s: want 403 forbidden, got %v", rk, role, err)
+				}
+			}
+		}
+	}
+}
+
+func TestOwnershipRules(t *testing.T) {
+	self := Policy{Action: "x", Roles: []string{"customer", "admin"}, Ownership: OwnerSelf,
+		OwnerParam: "userId", OverrideRoles: []string{"admin"}}
+	params := map[string]string{"userId": "alice"}
+	cases := []struct {
+		who    identity.Principal
+		status int
+	}{
+		{identity.Principal{Subject: "alice", Roles: []string{"customer"}}, 0},
+		{identity.Principal{Subject: "bob", Roles: []string{"customer"}}, 403},
+		{identity.Principal{Subject: "root", Roles: []string{"admin"}}, 0},
+	}
+	for _, c := range cases {
+		err := Decide(self, c.who, params)
+		if (c.status == 0) != (err == nil) || (err != nil && problem.From(err).Status != c.status) {
+			t.Errorf("%+v: %v", c.who, err)
+		}
+	}
+	tenant := Policy{Action: "y", Roles: []string{"service", "admin"}, Ownership: OwnerTenant, OverrideRoles: []string{"admin"}}
+	if err := Decide(tenant, identity.Principal{Subject: "svc", Roles: []string{"service"}}, nil); problem.From(err).Status != 403 {
+		t.Errorf("unbound service allowed: %v", err)
+	}
+	if err := Decide(tenant, identity.Principal{Subject: "svc", Roles: []string{"service"}, Tenant: "acme"}, nil); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMiddlewareAndHandlerChecks(t *testing.T) {
+	p := Policy{Action: "loan.read", Roles: []string{"customer", "admin"}, Ownership: OwnerSelf, OverrideRoles: []string{"admin"}}
+	var ownerErrs []error
+	h := Middleware("GET /x", p, nil)(func(r *http.Request) (*httpapi.Response, error) {
+		ownerErrs = append(ownerErrs, RequireOwner(r.Context(), "alice"), RequireTenant(r.Context(), "acme"))
+		return httpapi.Empty(204), nil
+	})
+	run := func(who identity.Principal) error {
+		r, _ := http.NewRequest(http.MethodGet, "/x", nil)
+		_, err := h(r.WithContext(identity.With(context.Background(), who)))
+		return err
+	}
+	if err := run(identity.Principal{}); problem.From(err).Status != 401 {
+		t.Fatal(err)
+	}
+	if len(ownerErrs) != 0 {
+		t.Fatal("handler ran for a denied caller")
+	}
+	if err := run(identity.Principal{Subject: "alice", Roles: []string{"customer"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ownerErrs[0] != nil || problem.From(ownerErrs[1]).Status != 403 {
+		t.Fatalf("alice: %v", ownerErrs)
+	}
+	ownerErrs = nil
+	if err := run(identity.Principal{Subject: "bob", Roles: []string{"customer"}, Tenant: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if problem.From(ownerErrs[0]).Status != 403 || ownerErrs[1] != nil {
+		t.Fatalf("bob: %v", ownerErrs)
+	}
+	ownerErrs = nil
+	if err := run(identity.Principal{Subject: "root", Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ownerErrs[0] != nil || ownerErrs[1] != nil {
+		t.Fatalf("admin override: %v", ownerErrs)
+	}
+	if err := RequireOwner(context.Background(), "alice"); problem.From(err).Status != 403 {
+		t.Fatal("no policy in context must deny")
+	}
+	ctx := identity.With(context.Background(), identity.Principal{Subject: "svc", Roles: []string{"service"}, Tenant: "acme"})
+	if tnt, err := CallerTenant(ctx); err != nil || tnt != "acme" {
+		t.Fatal(tnt, err)
+	}
+	if _, err := CallerTenant(identity.With(context.Background(), identity.Principal{Subject: "u"})); problem.From(err).Status != 403 {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,174 @@
+// Package redact masks secrets and contact details before a value reaches a log line or an
+// audit record: by key (password, token, apiKey, email, phone, …) and by shape inside any
+// string (email addresses, E.164 phone numbers, bearer tokens, JWTs, secret-looking query
+// parameters). It must never be bypassed by logs or audit, and never try to be clever about
+// un-masking: when in doubt, mask.
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+)
+
+// Mask replaces a redacted value.
+const Mask = "[REDACTED]"
+
+// Key fragments that make a field sensitive wherever they appear in its name
+// (case, '-', '_' and '.' ignored).
+var sensitiveFragments = []string{
+	"password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "accesskey",
+	"authorization", "cookie", "credential", "serviceaccount", "signature",
+	"email", "phone", "mobile", "msisdn", "whatsapp",
+}
+
+// Names sensitive only when they are the whole key (too short to match inside other words),
+// and name suffixes that make a key sensitive.
+var (
+	sensitiveExact    = []string{"otp", "pin", "cvv", "key", "sig", "auth", "jwt"}
+	sensitiveSuffixes = []string{"key", "pin", "otp"}
+)
+
+// SensitiveKey reports whether values under a field or attribute with this name are masked.
+func SensitiveKey(key string) bool {
+	k := normalise(key)
+	if k == "" {
+		return false
+	}
+	for _, f := range sensitiveFragments {
+		if strings.Contains(k, f) {
+			return true
+		}
+	}
+	for _, e := range sensitiveExact {
+		if k == e {
+			return true
+		}
+	}
+	for _, s := range sensitiveSuffixes {
+		if strings.HasSuffix(k, s) && !strings.HasSuffix(k, "idempotencykey") {
+			return true
+		}
+	}
+	return false
+}
+
+func normalise(key string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(key) {
+		if r == '-' || r == '_' || r == '.' || r == ' ' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var patterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*`),
+	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`),
+	regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`),
+	regexp.MustCompile(`\+[1-9][0-9]{7,14}\b`),
+}
+
+// secretParam matches key=value pairs (query strings, form bodies, log text) whose key is
+// secret-looking; the value is masked and the key kept.
+var secretParam = regexp.MustCompile(`(?i)\b([A-Za-z0-9_\-]*(?:key|token|secret|password|signature|sig|auth)[A-Za-z0-9_\-]*)=([^&\s"']+)`)
+
+// String masks every email address, phone number, bearer token, JWT and secret-looking
+// key=value pair inside s.
+func String(s string) string {
+	if s == "" {
+		return s
+	}
+	for _, p := range patterns {
+		s = p.ReplaceAllString(s, Mask)
+	}
+	return secretParam.ReplaceAllStringFunc(s, func(m string) string {
+		sub := secretParam.FindStringSubmatch(m)
+		if strings.EqualFold(sub[1], "idempotency-key") || strings.EqualFold(sub[1], "idempotencykey") {
+			return m
+		}
+		return sub[1] + "=" + Mask
+	})
+}
+
+// Value returns a copy of a decoded-JSON value (maps, slices, strings, numbers) with
+// sensitive keys masked and every string passed through String.
+func Value(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			if SensitiveKey(k) && val != nil {
+				out[k] = Mask
+				continue
+			}
+			out[k] = Value(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = Value(val)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			if SensitiveKey(k) {
+				out[k] = Mask
+				continue
+			}
+			out[k] = String(val)
+		}
+		return out
+	case string:
+		return String(t)
+	default:
+		return v
+	}
+}
+
+// ErrNotJSON says JSON was given something that is not a single JSON value.
+var ErrNotJSON = errors.New("not a JSON value")
+
+// JSON redacts a JSON document, keeping numbers exactly as written.
+func JSON(raw []byte) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotJSON, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: trailing data", ErrNotJSON)
+	}
+	out, err := json.Marshal(Value(v))
+	if err != nil {
+		return nil, fmt.Errorf("redact: %w", err)
+	}
+	return out, nil
+}
+
+// Attr is a slog ReplaceAttr function: sensitive attribute keys are masked, and string and
+// error values are passed through String.
+func Attr(_ []string, a slog.Attr) slog.Attr {
+	if SensitiveKey(a.Key) {
+		return slog.String(a.Key, Mask)
+	}
+	switch a.Value.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, String(a.Value.String()))
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			return slog.String(a.Key, String(err.Error()))
+		}
+	}
+	return a
+}

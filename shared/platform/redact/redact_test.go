@@ -1,0 +1,83 @@
+package redact
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestSensitiveKey(t *testing.T) {
+	yes := []string{"password", "newPassword", "client_secret", "fcmToken", "access-token", "apiKey",
+		"API_KEY", "privateKey", "Authorization", "cookie", "serviceAccountJson", "email", "userEmail",
+		"phone", "phoneNumber", "mobile", "otp", "pin", "key", "secretKey", "credentials", "signature"}
+	no := []string{"amount", "monthlyIncome", "principal", "name", "loanId", "idempotencyKey", "status",
+		"ipAddress", "sourceIp", "notificationType", "subject", "body", "title", "tenureMonths", ""}
+	for _, k := range yes {
+		if !SensitiveKey(k) {
+			t.Errorf("%q should be sensitive", k)
+		}
+	}
+	for _, k := range no {
+		if SensitiveKey(k) {
+			t.Errorf("%q should not be sensitive", k)
+		}
+	}
+}
+
+func TestString(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"mail jane.doe+x@example.co.in now", "mail [REDACTED] now"},
+		{"call +919876543210.", "call [REDACTED]."},
+		{"Authorization: Bearer abc.def-ghi", "Authorization: [REDACTED]"},
+		{"tok eyJhbGciOiJI.eyJzdWIiOiIx.sig_part here", "tok [REDACTED] here"},
+		{"GET /sms?apikey=s3cr3t&to=1", "GET /sms?apikey=[REDACTED]&to=1"},
+		{"amount 1500.00 for loan 5f1c", "amount 1500.00 for loan 5f1c"},
+		{"idempotency-key=abc", "idempotency-key=abc"},
+	}
+	for _, c := range cases {
+		if got := String(c.in); got != c.want {
+			t.Errorf("String(%q) = %q want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	in := `{"amount":"1500.00","n":12345678901234567890,"email":"a@b.co","phone":null,
+	"nested":{"password":"p","list":[{"fcmToken":"t"},"x@y.org"]},"body":"ring +14155550100"}`
+	out, err := JSON([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
+	for _, leak := range []string{"a@b.co", `"p"`, `"t"`, "x@y.org", "+14155550100"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("leaked %s in %s", leak, got)
+		}
+	}
+	for _, keep := range []string{`"amount":"1500.00"`, `12345678901234567890`, `"phone":null`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %s in %s", keep, got)
+		}
+	}
+	for _, bad := range []string{"", "{", `{"a":1} x`} {
+		if _, err := JSON([]byte(bad)); !errors.Is(err, ErrNotJSON) {
+			t.Errorf("JSON(%q) err %v", bad, err)
+		}
+	}
+}
+
+func TestAttr(t *testing.T) {
+	if a := Attr(nil, slog.String("apiKey", "zzz")); a.Value.String() != Mask {
+		t.Error(a)
+	}
+	if a := Attr(nil, slog.String("msg2", "to a@b.io")); a.Value.String() != "to [REDACTED]" {
+		t.Error(a)
+	}
+	if a := Attr(nil, slog.Any("err", errors.New("bad phone +919876543210"))); a.Value.String() != "bad phone [REDACTED]" {
+		t.Error(a)
+	}
+	if a := Attr(nil, slog.Int("count", 3)); a.Value.Int64() != 3 {
+		t.Error(a)
+	}
+}

@@ -1,0 +1,47 @@
+package wsconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
+)
+
+// NewManagementClient builds the @connections client. The endpoint is the API's stage URL
+// (WEBSOCKET_ENDPOINT from the template) unless the SDK's own per-service override
+// AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI is set, which then wins as it does for every
+// other service: the function has no local-only branch, only the SDK's precedence.
+func NewManagementClient(cfg aws.Config, stageURL string) *apigatewaymanagementapi.Client {
+	return apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
+		if os.Getenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") == "" && stageURL != "" {
+			o.BaseEndpoint = aws.String(stageURL)
+		}
+	})
+}
+
+// Sender posts to connections and forgets the ones that are gone.
+type Sender struct {
+	API   *apigatewaymanagementapi.Client
+	Store *Store
+}
+
+// Send posts data to one connection. A 410 Gone removes the connection record and returns
+// ErrGone; other failures are returned for the caller to retry.
+func (s *Sender) Send(ctx context.Context, connectionID string, data []byte) error {
+	_, err := s.API.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &connectionID, Data: data})
+	if err == nil {
+		return nil
+	}
+	var gone *types.GoneException
+	if errors.As(err, &gone) {
+		if derr := s.Store.Delete(ctx, connectionID); derr != nil {
+			return fmt.Errorf("remove gone connection %s: %w", connectionID, derr)
+		}
+		return ErrGone
+	}
+	return fmt.Errorf("post to connection %s: %w", connectionID, err)
+}
