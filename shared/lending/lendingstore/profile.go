@@ -1,0 +1,267 @@
+package lendingstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"holdfast/shared/platform/correlation"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
+
+	"holdfast/shared/lending"
+	"holdfast/shared/platform/problem"
+)
+
+// CodeConcurrentUpdate is the problem code when a profile kept changing under an update.
+const CodeConcurrentUpdate = "concurrent_update"
+
+const (
+	profileSK          = "PROFILE"
+	profileEntity      = "PROFILE"
+	maxProfileAttempts = 6
+)
+
+// ProfileStore keeps lending profiles: pk USER#<sub>, sk PROFILE.
+type ProfileStore struct {
+	db    *dynamodb.Client
+	table string
+}
+
+// NewProfileStore returns a store over table.
+func NewProfileStore(db *dynamodb.Client, table string) *ProfileStore {
+	return &ProfileStore{db: db, table: table}
+}
+
+// UserPK is the partition key of everything a user owns in the lending table.
+func UserPK(userID string) string { return "USER#" + userID }
+
+func profileKey(userID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: UserPK(userID)},
+		"sk": &types.AttributeValueMemberS{Value: profileSK},
+	}
+}
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// toItem encodes a profile. correlationID is the request that wrote it: the stream relay
+// carries it onto the event announcing the change.
+func toItem(p lending.Profile, correlationID string) map[string]types.AttributeValue {
+	item := profileKey(p.UserID)
+	if correlationID != "" {
+		item["correlationId"] = s(correlationID)
+	}
+	item["entity"] = s(profileEntity)
+	item["userId"] = s(p.UserID)
+	item["creditScore"] = n(int64(p.CreditScore))
+	item["createdAt"] = s(stamp(p.CreatedAt))
+	item["updatedAt"] = s(stamp(p.UpdatedAt))
+	item["version"] = n(p.Version)
+	if p.MonthlyIncome != nil {
+		item["monthlyIncome"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
+	}
+	return item
+}
+
+// itemReader decodes attributes, remembering the first problem.
+type itemReader struct {
+	item map[string]types.AttributeValue
+	err  error
+}
+
+func (r *itemReader) fail(k, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("profile item: %s missing or not %s", k, want)
+	}
+}
+
+func (r *itemReader) str(k string) string {
+	v, ok := r.item[k].(*types.AttributeValueMemberS)
+	if !ok {
+		r.fail(k, "a string")
+		return ""
+	}
+	return v.Value
+}
+
+func (r *itemReader) int(k string) int64 {
+	v, ok := r.item[k].(*types.AttributeValueMemberN)
+	if !ok {
+		r.fail(k, "a number")
+		return 0
+	}
+	i, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		r.fail(k, "an integer")
+	}
+	return i
+}
+
+func (r *itemReader) time(k string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, r.str(k))
+	if err != nil {
+		r.fail(k, "an RFC 3339 time")
+	}
+	return t
+}
+
+func (r *itemReader) decimal(k string) *decimal.Decimal {
+	v, ok := r.item[k]
+	if !ok {
+		return nil
+	}
+	nv, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		r.fail(k, "a number")
+		return nil
+	}
+	d, err := decimal.NewFromString(nv.Value)
+	if err != nil {
+		r.fail(k, "a decimal")
+		return nil
+	}
+	return &d
+}
+
+func fromItem(item map[string]types.AttributeValue) (lending.Profile, error) {
+	r := itemReader{item: item}
+	p := lending.Profile{
+		UserID:        r.str("userId"),
+		CreditScore:   int(r.int("creditScore")),
+		MonthlyIncome: r.decimal("monthlyIncome"),
+		CreatedAt:     r.time("createdAt"),
+		UpdatedAt:     r.time("updatedAt"),
+		Version:       r.int("version"),
+	}
+	if r.err != nil {
+		return lending.Profile{}, r.err
+	}
+	return p, nil
+}
+
+// Get reads a profile; found is false when the user has none yet.
+func (st *ProfileStore) Get(ctx context.Context, userID string) (p lending.Profile, found bool, err error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(st.table), Key: profileKey(userID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return lending.Profile{}, false, fmt.Errorf("get profile: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return lending.Profile{}, false, nil
+	}
+	p, err = fromItem(out.Item)
+	return p, err == nil, err
+}
+
+// GetOrCreate returns the user's profile, creating the default one on first use. Concurrent
+// first calls create it once (attribute_not_exists) and all return the same profile.
+func (st *ProfileStore) GetOrCreate(ctx context.Context, userID string, now time.Time) (lending.Profile, error) {
+	if p, found, err := st.Get(ctx, userID); err != nil || found {
+		return p, err
+	}
+	p := lending.NewProfile(userID, now)
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(st.table),
+		Item:                toItem(p, correlation.FromContext(ctx)),
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.As(err, &ccf):
+		existing, found, gerr := st.Get(ctx, userID)
+		if gerr != nil {
+			return lending.Profile{}, gerr
+		}
+		if !found {
+			return lending.Profile{}, fmt.Errorf("create profile %s: lost the race to a profile that is gone", userID)
+		}
+		return existing, nil
+	default:
+		return lending.Profile{}, fmt.Errorf("create profile: %w", err)
+	}
+}
+
+// Update applies change to the user's current profile (created first if absent) and writes
+// the result on the condition that nobody changed it meanwhile; a lost race retries from a
+// fresh read with jittered backoff, a bounded number of times. change must be pure: it may run
+// more than once. A change that leaves the version as it was writes nothing.
+func (st *ProfileStore) Update(ctx context.Context, userID string, now time.Time,
+	change func(lending.Profile) (lending.Profile, error)) (lending.Profile, error) {
+	for attempt := 0; attempt < maxProfileAttempts; attempt++ {
+		cur, err := st.GetOrCreate(ctx, userID, now)
+		if err != nil {
+			return lending.Profile{}, err
+		}
+		next, err := change(cur)
+		if err != nil {
+			return lending.Profile{}, err
+		}
+		if next.Version == cur.Version {
+			return cur, nil
+		}
+		if next.Version < cur.Version || next.UserID != cur.UserID || !next.CreatedAt.Equal(cur.CreatedAt) {
+			return lending.Profile{}, fmt.Errorf("update profile %s: change rewrote identity or version", userID)
+		}
+		err = st.write(ctx, cur.Version, next)
+		var ccf *types.ConditionalCheckFailedException
+		if err == nil {
+			return next, nil
+		}
+		if !errors.As(err, &ccf) {
+			return lending.Profile{}, fmt.Errorf("update profile: %w", err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return lending.Profile{}, err
+		}
+	}
+	return lending.Profile{}, problem.Conflict(CodeConcurrentUpdate, "The profile is being changed by another request; retry.")
+}
+
+func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lending.Profile) error {
+	update := "SET creditScore = :score, updatedAt = :updated, version = :next, correlationId = :corr"
+	values := map[string]types.AttributeValue{
+		":score": n(int64(p.CreditScore)), ":updated": s(stamp(p.UpdatedAt)),
+		":next": n(p.Version), ":expected": n(expectedVersion), ":corr": s(correlation.FromContext(ctx)),
+	}
+	if p.MonthlyIncome != nil {
+		update += ", monthlyIncome = :income"
+		values[":income"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
+	} else {
+		update += " REMOVE monthlyIncome"
+	}
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(st.table),
+		Key:                       profileKey(p.UserID),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("version = :expected"),
+		ExpressionAttributeValues: values,
+	})
+	return err
+}
+
+// backoff waits 10 ms·2^attempt plus up to as much again of jitter, or until ctx ends.
+func backoff(ctx context.Context, attempt int) error {
+	base := 10 * time.Millisecond << attempt
+	t := time.NewTimer(base + rand.N(base))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("profile update backoff: %w", ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}

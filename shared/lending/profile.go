@@ -1,0 +1,94 @@
+package lending
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"holdfast/shared/platform/problem"
+)
+
+// Credit score bounds (SPEC §1.2).
+const (
+	DefaultCreditScore = 650
+	MinCreditScore     = 300
+	MaxCreditScore     = 900
+)
+
+// MaxMonthlyIncome is the largest income a customer may declare.
+const MaxMonthlyIncome = 1_000_000_000
+
+// FieldMonthlyIncome is the JSON name of the declared income.
+const FieldMonthlyIncome = "monthlyIncome"
+
+// Profile is a lending customer's profile.
+type Profile struct {
+	UserID        string
+	CreditScore   int
+	MonthlyIncome *decimal.Decimal // nil until the customer declares one
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64 // 1 on creation; every change adds one
+}
+
+// NewProfile is a first-time profile: the default credit score and no declared income.
+func NewProfile(userID string, now time.Time) Profile {
+	return Profile{UserID: userID, CreditScore: DefaultCreditScore, CreatedAt: now, UpdatedAt: now, Version: 1}
+}
+
+// ClampCreditScore keeps a score within 300..900.
+func ClampCreditScore(score int) int {
+	return min(max(score, MinCreditScore), MaxCreditScore)
+}
+
+// AdjustCreditScore returns p with its score moved by delta and clamped.
+func (p Profile) AdjustCreditScore(delta int, now time.Time) Profile {
+	next := ClampCreditScore(p.CreditScore + delta)
+	if next == p.CreditScore {
+		return p
+	}
+	p.CreditScore = next
+	p.UpdatedAt = now
+	p.Version++
+	return p
+}
+
+// DeclareMonthlyIncome returns p with its declared income set.
+func (p Profile) DeclareMonthlyIncome(income decimal.Decimal, now time.Time) Profile {
+	if p.MonthlyIncome != nil && p.MonthlyIncome.Equal(income) {
+		return p
+	}
+	v := income.Round(2)
+	p.MonthlyIncome = &v
+	p.UpdatedAt = now
+	p.Version++
+	return p
+}
+
+var decimalShape = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// ParseMonthlyIncome reads a declared income: a decimal string, not negative, at most two
+// decimal places, at most 1,000,000,000. Errors are validation problems naming the field.
+func ParseMonthlyIncome(s string) (decimal.Decimal, error) {
+	bad := func(msg string) (decimal.Decimal, error) {
+		return decimal.Decimal{}, problem.Validation(problem.Field(FieldMonthlyIncome, msg))
+	}
+	if len(s) > 32 || !decimalShape.MatchString(s) {
+		return bad(`must be a decimal string such as "50000.00"`)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return bad(`must be a decimal string such as "50000.00"`)
+	}
+	switch {
+	case d.IsNegative() || s[0] == '-':
+		return bad("must not be negative")
+	case d.Exponent() < -2 && !d.Equal(d.Round(2)):
+		return bad("must have at most 2 decimal places")
+	case d.GreaterThan(decimal.NewFromInt(MaxMonthlyIncome)):
+		return bad(fmt.Sprintf("must be at most %d", MaxMonthlyIncome))
+	}
+	return d.Round(2), nil
+}
