@@ -1,0 +1,6 @@
+// Command analytics-sink consumes the analytics queue.
+package main
+
+import "holdfast/shared/platform/analytics"
+
+func main() { analytics.Start() }

@@ -1,0 +1,21 @@
+// Command ws-connect is the WebSocket API's $connect route.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"holdfast/shared/platform/wsconn"
+)
+
+func main() {
+	h, err := wsconn.HandlersFromEnv(context.Background())
+	if err != nil {
+		slog.Error("init", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Connect)
+}
