@@ -134,8 +134,8 @@ func TestRelayPublishesOncePerLogicalChange(t *testing.T) {
 	corr := uniq("corr")
 	// An UpdateItem that creates an item: the emulator emits two INSERT stream records for it.
 	_, err := dynamodb.NewFromConfig(awsCfg).UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &table,
-		Key:       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "USER#" + user}, "sk": &types.AttributeValueMemberS{Value: "PROFILE"}},
+		TableName:        &table,
+		Key:              map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "USER#" + user}, "sk": &types.AttributeValueMemberS{Value: "PROFILE"}},
 		UpdateExpression: aws.String("SET entity = :e, userId = :u, creditScore = :s, version = :v, correlationId = :c, createdAt = :t, updatedAt = :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":e": &types.AttributeValueMemberS{Value: "profile"}, ":u": &types.AttributeValueMemberS{Value: user},
