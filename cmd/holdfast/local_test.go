@@ -72,8 +72,10 @@ func TestCtrlCStopsEverything(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build holdfast: %v\n%s", err, out)
 	}
+	// Run from the repository root with the relative paths `make run` uses.
 	cmd := exec.Command(bin, "local", "--http", "127.0.0.1:0", "--ws", "127.0.0.1:0", "--quiet",
-		"--template", filepath.Join(root, "template.yaml"), "--bin", filepath.Join(root, ".build", "host"), "--state", t.TempDir())
+		"--template", "template.yaml", "--bin", filepath.Join(".build", "host"), "--state", t.TempDir())
+	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL=") // always its own emulator
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr

@@ -158,7 +158,11 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 
 	c.Runtime = lambdaruntime.NewManager(opts.FunctionLogs)
 	for _, fn := range d.Functions {
-		bin := filepath.Join(opts.BinDir, fn.CodeDir, "bootstrap")
+		// Absolute: a function process starts in its own folder (LAMBDA_TASK_ROOT).
+		bin, err := filepath.Abs(filepath.Join(opts.BinDir, fn.CodeDir, "bootstrap"))
+		if err != nil {
+			return nil, err
+		}
 		if _, err := os.Stat(bin); err != nil {
 			return nil, fmt.Errorf("function %s: %s is missing; build host binaries first (make build-host): %w", fn.LogicalID, bin, err)
 		}

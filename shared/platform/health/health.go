@@ -45,8 +45,9 @@ func Handler(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		probes[role] = tableProbe(d.DynamoDB, table)
 	}
 	if bus := d.Config.EventBusName; bus != "" {
+		eb := eventbridge.NewFromConfig(d.AWS)
 		probes["eventBus"] = func(ctx context.Context) error {
-			_, err := d.EventBridge.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(bus)})
+			_, err := eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(bus)})
 			return err
 		}
 	}

@@ -20,7 +20,7 @@ func healthCall(t *testing.T, cfg config.Config, withBus, withTables bool) (int,
 	t.Helper()
 	d := platformtest.Deps(t, platformtest.Options{Config: cfg, NoTables: !withTables})
 	if withBus {
-		if _, err := d.EventBridge.CreateEventBus(context.Background(), &eventbridge.CreateEventBusInput{Name: aws.String(cfg.EventBusName)}); err != nil {
+		if _, err := eventbridge.NewFromConfig(d.AWS).CreateEventBus(context.Background(), &eventbridge.CreateEventBusInput{Name: aws.String(cfg.EventBusName)}); err != nil {
 			t.Fatal(err)
 		}
 	}

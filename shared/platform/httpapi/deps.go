@@ -6,8 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/config"
@@ -15,8 +13,10 @@ import (
 	"holdfast/shared/platform/metrics"
 )
 
-// Deps is what a route's build function gets: configuration, time, telemetry and AWS clients.
-// Stores are built from these by the route's own package.
+// Deps is what a route's build function gets: configuration, time, telemetry, the AWS config
+// and the DynamoDB client every route uses (audit, idempotency). A route that needs another
+// service builds that client from AWS itself, so only the routes that use a service link its
+// SDK package (each costs megabytes in every binary that carries it).
 type Deps struct {
 	Config      config.Config
 	AWS         aws.Config
@@ -25,8 +25,6 @@ type Deps struct {
 	Logger      *slog.Logger
 	Metrics     *metrics.Emitter
 	DynamoDB    *dynamodb.Client
-	EventBridge *eventbridge.Client
-	SQS         *sqs.Client
 }
 
 // NewDeps builds the dependencies from a loaded configuration; logs and metrics go to out
@@ -44,7 +42,5 @@ func NewDeps(cfg config.Config, awsCfg aws.Config, clk clock.Clock, out io.Write
 		Logger:      logging.New(out, cfg.LogLevel, cfg.FunctionName),
 		Metrics:     metrics.New(out, metrics.Namespace, dims),
 		DynamoDB:    dynamodb.NewFromConfig(awsCfg),
-		EventBridge: eventbridge.NewFromConfig(awsCfg),
-		SQS:         sqs.NewFromConfig(awsCfg),
 	}
 }
