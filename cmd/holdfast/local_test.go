@@ -114,6 +114,11 @@ func TestCtrlCStopsEverything(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("health through the started cloud: %d", resp.StatusCode)
 	}
+	// The CLI fires a schedule with a chosen time, and the function sees that time.
+	out, err := exec.Command(bin, "schedule", "run", "WsSweepFunction.Sweep", "--as-of", "2031-05-06T07:08:09Z", "--url", httpURL).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"asOf":"2031-05-06T07:08:09Z"`) {
+		t.Fatalf("holdfast schedule run --as-of: %v\n%s", err, out)
+	}
 	kids := descendants(cmd.Process.Pid)
 	if len(kids) < 2 { // at least the emulator and the health function
 		t.Fatalf("expected the emulator and a function process under holdfast, found %v", kids)

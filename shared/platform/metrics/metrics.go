@@ -136,15 +136,17 @@ func (e *Emitter) Emit(ctx context.Context, dims map[string]string, ms ...Metric
 			doc["correlationId"] = id
 		}
 	}
-	dimSet := slices.Sorted(maps.Keys(all))
-	if dimSet == nil {
-		dimSet = []string{} // an empty dimension set is "[]", never null
+	// Two dimension sets: the full one, and the empty one as a roll-up across every function
+	// and dimension value, which is what account-wide alarms (no dimensions) watch.
+	dimSets := [][]string{{}}
+	if dimSet := slices.Sorted(maps.Keys(all)); len(dimSet) > 0 {
+		dimSets = [][]string{dimSet, {}}
 	}
 	doc["_aws"] = awsMeta{
 		Timestamp: e.now().UnixMilli(),
 		CloudWatchMetrics: []directive{{
 			Namespace:  e.namespace,
-			Dimensions: [][]string{dimSet},
+			Dimensions: dimSets,
 			Metrics:    defs,
 		}},
 	}

@@ -23,7 +23,7 @@ func TestEmitExactJSON(t *testing.T) {
 		Metric{Name: "Latency", Unit: Milliseconds, Value: 12.5}); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"Latency":12.5,"ProfilesCreated":1,"_aws":{"Timestamp":1700000000123,"CloudWatchMetrics":[{"Namespace":"Holdfast","Dimensions":[["function","route"]],"Metrics":[{"Name":"ProfilesCreated","Unit":"Count"},{"Name":"Latency","Unit":"Milliseconds"}]}]},"correlationId":"c-1","function":"me-get","route":"GET /api/v1/me"}` + "\n"
+	want := `{"Latency":12.5,"ProfilesCreated":1,"_aws":{"Timestamp":1700000000123,"CloudWatchMetrics":[{"Namespace":"Holdfast","Dimensions":[["function","route"],[]],"Metrics":[{"Name":"ProfilesCreated","Unit":"Count"},{"Name":"Latency","Unit":"Milliseconds"}]}]},"correlationId":"c-1","function":"me-get","route":"GET /api/v1/me"}` + "\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
