@@ -18,13 +18,13 @@ import (
 // service builds that client from AWS itself, so only the routes that use a service link its
 // SDK package (each costs megabytes in every binary that carries it).
 type Deps struct {
-	Config      config.Config
-	AWS         aws.Config
-	Clock       clock.Clock
-	Calendar    clock.Calendar
-	Logger      *slog.Logger
-	Metrics     *metrics.Emitter
-	DynamoDB    *dynamodb.Client
+	Config   config.Config
+	AWS      aws.Config
+	Clock    clock.Clock
+	Calendar clock.Calendar
+	Logger   *slog.Logger
+	Metrics  *metrics.Emitter
+	DynamoDB *dynamodb.Client
 }
 
 // NewDeps builds the dependencies from a loaded configuration; logs and metrics go to out
@@ -35,12 +35,12 @@ func NewDeps(cfg config.Config, awsCfg aws.Config, clk clock.Clock, out io.Write
 		dims["function"] = cfg.FunctionName
 	}
 	return &Deps{
-		Config:      cfg,
-		AWS:         awsCfg,
-		Clock:       clk,
-		Calendar:    clock.NewCalendar(cfg.BusinessTimezone),
-		Logger:      logging.New(out, cfg.LogLevel, cfg.FunctionName),
-		Metrics:     metrics.New(out, metrics.Namespace, dims),
-		DynamoDB:    dynamodb.NewFromConfig(awsCfg),
+		Config:   cfg,
+		AWS:      awsCfg,
+		Clock:    clk,
+		Calendar: clock.NewCalendar(cfg.BusinessTimezone),
+		Logger:   logging.New(out, cfg.LogLevel, cfg.FunctionName),
+		Metrics:  metrics.New(out, metrics.Namespace, dims),
+		DynamoDB: dynamodb.NewFromConfig(awsCfg),
 	}
 }
