@@ -80,6 +80,10 @@ func table() map[string]Policy {
 		"PATCH /api/v1/me": {Action: "profile.update", Roles: []string{customer},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
 		"GET /api/v1/audit": {Action: "audit.list", Roles: []string{admin, auditor}},
+		// ==== ledger (insert above this line) ====
+		// ==== lending (insert above this line) ====
+		// ==== notify (insert above this line) ====
+		// ==== clinic (insert above this line) ====
 	}
 }
 
