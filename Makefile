@@ -26,18 +26,18 @@ lint:
 
 ## build: linux/arm64 bootstrap per function, stripped, as Lambda runs them
 build:
-	@rm -rf .build/lambda-flat && mkdir -p .build/lambda-flat
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o .build/lambda-flat/ ./functions/...
-	@for f in $(FUNCTIONS); do mkdir -p .build/lambda/$$f && mv .build/lambda-flat/$$f .build/lambda/$$f/bootstrap; done
-	@rm -rf .build/lambda-flat
+	@mkdir -p .build && tmp=$$(mktemp -d .build/lambda-flat.XXXXXX) && \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $$tmp/ ./functions/... && \
+	  for f in $(FUNCTIONS); do mkdir -p .build/lambda/$$f && mv -f $$tmp/$$f .build/lambda/$$f/bootstrap; done; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 	@ls -l .build/lambda/*/bootstrap | awk '{printf "%8.2f MB  %s\n", $$5/1048576, $$9}'
 
 ## build-host: the same functions for this machine, for the local cloud
 build-host:
-	@rm -rf .build/host-flat && mkdir -p .build/host-flat
-	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o .build/host-flat/ ./functions/...
-	@for f in $(FUNCTIONS); do mkdir -p .build/host/$$f && mv -f .build/host-flat/$$f .build/host/$$f/bootstrap; done
-	@rm -rf .build/host-flat
+	@mkdir -p .build && tmp=$$(mktemp -d .build/host-flat.XXXXXX) && \
+	  CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $$tmp/ ./functions/... && \
+	  for f in $(FUNCTIONS); do mkdir -p .build/host/$$f && mv -f $$tmp/$$f .build/host/$$f/bootstrap; done; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 
 tools:
 	$(GO) build -o .build/holdfast ./cmd/holdfast
