@@ -1,21 +1,6 @@
-// Command ws-connect is the WebSocket API's $connect route.
+// Command ws-connect runs the WebSocket API's $connect route.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "holdfast/shared/platform/wsconn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"holdfast/shared/platform/wsconn"
-)
-
-func main() {
-	h, err := wsconn.HandlersFromEnv(context.Background())
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Connect)
-}
+func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Connect }) }

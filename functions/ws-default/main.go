@@ -1,21 +1,6 @@
-// Command ws-default is the WebSocket API's $default route.
+// Command ws-default runs the WebSocket API's $default route.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "holdfast/shared/platform/wsconn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"holdfast/shared/platform/wsconn"
-)
-
-func main() {
-	h, err := wsconn.HandlersFromEnv(context.Background())
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Message)
-}
+func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Message }) }

@@ -1,21 +1,6 @@
-// Command ws-disconnect is the WebSocket API's $disconnect route.
+// Command ws-disconnect runs the WebSocket API's $disconnect route.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "holdfast/shared/platform/wsconn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"holdfast/shared/platform/wsconn"
-)
-
-func main() {
-	h, err := wsconn.HandlersFromEnv(context.Background())
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Disconnect)
-}
+func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Disconnect }) }

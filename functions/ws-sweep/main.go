@@ -1,21 +1,6 @@
-// Command ws-sweep removes expired WebSocket connection records on a schedule.
+// Command ws-sweep runs the scheduled sweep of expired WebSocket connections.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "holdfast/shared/platform/wsconn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"holdfast/shared/platform/wsconn"
-)
-
-func main() {
-	h, err := wsconn.HandlersFromEnv(context.Background())
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.SweepJob)
-}
+func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.SweepJob }) }

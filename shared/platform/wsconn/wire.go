@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"holdfast/shared/platform/awsconfig"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/jwtauth"
@@ -65,4 +67,25 @@ func AuthorizerFromEnv() (*Authorizer, error) {
 		RolesClaim: claim,
 		Log:        logger(),
 	}, nil
+}
+
+// Start runs a WebSocket or schedule function: pick chooses the handler from the wired
+// Handlers. A function that cannot be wired logs why and exits before taking traffic.
+func Start(pick func(*Handlers) any) {
+	h, err := HandlersFromEnv(context.Background())
+	if err != nil {
+		slog.Error("init", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(pick(h))
+}
+
+// StartAuthorizer runs the $connect authorizer function.
+func StartAuthorizer() {
+	a, err := AuthorizerFromEnv()
+	if err != nil {
+		slog.Error("init", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.Handle)
 }
