@@ -5,6 +5,7 @@ package emulator
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,7 @@ type Emulator struct {
 	Endpoint string
 	cmd      *exec.Cmd
 	done     chan struct{}
+	cleanup  func()
 }
 
 // ErrNoEmulator says neither an endpoint nor moto_server could be had, and how to get one.
@@ -47,28 +49,80 @@ var ErrNoEmulator = errors.New("no AWS emulator: set AWS_ENDPOINT_URL to a runni
 	"(LocalStack or moto_server), or install moto with `pip install 'moto[server]'` so " +
 	"moto_server is on PATH")
 
-// Start returns the emulator at opts.Endpoint if it answers, else starts moto_server.
+// atomicMoto is moto_server with DynamoDB made atomic (see the file and
+// docs/decisions/0002-atomic-dynamodb-in-moto.md): moto 5.2 loses committed writes when a
+// concurrent TransactWriteItems is cancelled, which real DynamoDB never does.
+//
+//go:embed moto_server_atomic.py
+var atomicMoto []byte
+
+// Start returns the emulator at opts.Endpoint if it answers, else starts a moto server: the
+// one named by MOTO_SERVER, else moto with atomic DynamoDB (run by the python3 that has moto),
+// else plain moto_server.
 func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if opts.Endpoint != "" && answers(ctx, opts.Endpoint) {
 		return &Emulator{Endpoint: opts.Endpoint}, nil
 	}
-	bin := os.Getenv("MOTO_SERVER")
-	if bin == "" {
-		p, err := exec.LookPath("moto_server")
-		if err != nil {
-			return nil, ErrNoEmulator
-		}
-		bin = p
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	out := opts.Log
 	if out == nil {
 		out = io.Discard
 	}
+	argv, cleanup, err := motoCommand()
+	if err != nil {
+		return nil, err
+	}
+	e, err := startMoto(ctx, argv, out)
+	if err != nil && cleanup != nil {
+		// The atomic wrapper refuses a moto it was not written for; plain moto still serves.
+		cleanup()
+		cleanup = nil
+		if plain, lerr := exec.LookPath("moto_server"); lerr == nil {
+			fmt.Fprintf(out, "emulator: atomic DynamoDB wrapper unavailable (%v); starting plain moto_server\n", err)
+			e, err = startMoto(ctx, []string{plain}, out)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.cleanup = cleanup
+	return e, nil
+}
+
+// motoCommand chooses how to start moto; cleanup removes a temporary script, if any.
+func motoCommand() (argv []string, cleanup func(), err error) {
+	if bin := os.Getenv("MOTO_SERVER"); bin != "" {
+		return []string{bin}, nil, nil
+	}
+	python := os.Getenv("HOLDFAST_PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	if p, err := exec.LookPath(python); err == nil && exec.Command(p, "-c", "import moto.server").Run() == nil {
+		f, err := os.CreateTemp("", "moto_server_atomic-*.py")
+		if err != nil {
+			return nil, nil, fmt.Errorf("write atomic moto wrapper: %w", err)
+		}
+		if _, err := f.Write(atomicMoto); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, nil, fmt.Errorf("write atomic moto wrapper: %w", err)
+		}
+		f.Close()
+		return []string{p, f.Name()}, func() { os.Remove(f.Name()) }, nil
+	}
+	plain, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, nil, ErrNoEmulator
+	}
+	return []string{plain}, nil, nil
+}
+
+func startMoto(ctx context.Context, argv []string, out io.Writer) (*Emulator, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))...)
 	cmd.Stdout, cmd.Stderr = out, out
 	// Own process group, and die with us: no orphaned emulator after a crash or Ctrl-C.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -138,6 +192,9 @@ func (e *Emulator) Env() map[string]string {
 
 // Close stops a moto_server this process started; a found emulator is left running.
 func (e *Emulator) Close() error {
+	if e.cleanup != nil {
+		defer e.cleanup()
+	}
 	if e.cmd == nil || e.cmd.Process == nil {
 		return nil
 	}
