@@ -1,0 +1,6 @@
+// Command notify-deadletter records DEAD_LETTERED for messages the channel queues gave up on.
+package main
+
+import "holdfast/shared/notify/notifyworker"
+
+func main() { notifyworker.StartDeadLetters() }

@@ -1,0 +1,9 @@
+// Command notify-redrive serves POST /api/v1/notifications/dead-letters/redrive.
+package main
+
+import (
+	"holdfast/shared/notify/notifyapi"
+	"holdfast/shared/platform/lambdahttp"
+)
+
+func main() { lambdahttp.Start("POST /api/v1/notifications/dead-letters/redrive", notifyapi.Redrive) }
