@@ -28,6 +28,18 @@ type Authorizer struct {
 // Handle verifies the `token` query parameter and allows the connection with the caller's
 // subject and roles in the authorizer context.
 func (a *Authorizer) Handle(ctx context.Context, ev events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	if tok := ev.QueryStringParameters["token"]; IsGrantToken(tok) {
+		// A display token: admitted here by shape only, with no identity; $connect checks the
+		// grant in the connection store and refuses the socket unless it is live and names
+		// the topic asked for (the authorizer has no table access of its own).
+		return events.APIGatewayCustomAuthorizerResponse{
+			PrincipalID: "display",
+			PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+				{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{ev.MethodArn}},
+			}},
+			Context: map[string]any{"sub": "", "roles": "display", "display": "true"},
+		}, nil
+	}
 	claims, err := a.Verifier.Verify(ctx, ev.QueryStringParameters["token"])
 	if err != nil {
 		a.Log.InfoContext(ctx, "websocket connect refused", "reason", err.Error())
@@ -86,6 +98,19 @@ func (h *Handlers) Connect(ctx context.Context, ev events.APIGatewayWebsocketPro
 		return reply(400, err.Error()), nil
 	}
 	now := h.Now(ctx)
+	if authorizerString(ev.RequestContext, "display") == "true" {
+		granted, ok, err := h.Store.GrantTopic(ctx, ev.QueryStringParameters["token"], now)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "read display grant", "error", err)
+			return reply(500, "internal error"), nil
+		}
+		if !ok {
+			return reply(401, "display token unknown or expired"), nil
+		}
+		if topic != granted {
+			return reply(403, "display token is for another topic"), nil
+		}
+	}
 	c := Connection{ID: ev.RequestContext.ConnectionID, Topic: topic, ConnectedAt: now, ExpiresAt: now.Add(TTL),
 		Subject: authorizerString(ev.RequestContext, "sub"), Roles: authorizerString(ev.RequestContext, "roles")}
 	if err := h.Store.Put(ctx, c); err != nil {

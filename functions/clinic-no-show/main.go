@@ -1,0 +1,6 @@
+// Command clinic-no-show marks the day's unchecked bookings NO_SHOW at the end of the day.
+package main
+
+import "holdfast/shared/clinic/clinicworker"
+
+func main() { clinicworker.StartNoShow() }

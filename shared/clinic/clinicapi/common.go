@@ -1,0 +1,115 @@
+package clinicapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"holdfast/shared/clinic"
+	"holdfast/shared/clinic/clinicstore"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/problem"
+)
+
+// BookingHorizonDays is how far ahead a day can be booked.
+const BookingHorizonDays = 90
+
+func store(d *httpapi.Deps) (*clinicstore.Store, error) {
+	if d.Config.ClinicTable == "" {
+		return nil, errors.New("CLINIC_TABLE is not set")
+	}
+	return clinicstore.New(d.DynamoDB, d.Config.ClinicTable), nil
+}
+
+// doctorParam is the {id} path parameter of a doctor route, validated.
+func doctorParam(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !clinic.ValidID(id) {
+		return "", problem.Validation(problem.Field(clinic.FieldID, "must be a doctor id (1-64 of A-Z a-z 0-9 _ -)"))
+	}
+	return id, nil
+}
+
+// apptParam is the {id} path parameter of an appointment route, validated.
+func apptParam(r *http.Request) (string, clock.Date, string, error) {
+	id := r.PathValue("id")
+	doctorID, date, _, ok := clinic.ParseAppointmentID(id)
+	if !ok {
+		return "", clock.Date{}, "", problem.Validation(problem.Field(clinic.FieldID, "is not an appointment id"))
+	}
+	return doctorID, date, id, nil
+}
+
+// dateQuery reads ?date= (default: today in the business time zone), rejecting any other
+// parameter except those in also.
+func dateQuery(r *http.Request, d *httpapi.Deps, also ...string) (clock.Date, map[string]string, error) {
+	q, err := httpapi.Query(r, append([]string{"date"}, also...)...)
+	if err != nil {
+		return clock.Date{}, nil, err
+	}
+	raw, ok := q["date"]
+	if !ok {
+		return d.Calendar.Today(r.Context(), d.Clock), q, nil
+	}
+	date, err := clock.ParseDate(raw)
+	if err != nil {
+		return clock.Date{}, nil, problem.Validation(problem.Field(clinic.FieldDate, "must be a date YYYY-MM-DD"))
+	}
+	return date, q, nil
+}
+
+// noBody accepts an absent body or an empty JSON object, and nothing else.
+func noBody(r *http.Request) error {
+	var empty struct{}
+	_, err := httpapi.DecodeOptional(r, &empty)
+	return err
+}
+
+type appointmentView struct {
+	ID              string       `json:"id"`
+	DoctorID        string       `json:"doctorId"`
+	Date            string       `json:"date"`
+	Slot            string       `json:"slot"`
+	PatientID       string       `json:"patientId"`
+	PatientName     string       `json:"patientName"`
+	Token           int          `json:"token"`
+	OriginalToken   int          `json:"originalToken"`
+	State           clinic.State `json:"state"`
+	Emergency       bool         `json:"emergency"`
+	BookedAt        time.Time    `json:"bookedAt"`
+	CheckedInAt     *time.Time   `json:"checkedInAt,omitempty"`
+	CalledAt        *time.Time   `json:"calledAt,omitempty"`
+	CompletedAt     *time.Time   `json:"completedAt,omitempty"`
+	CancelledAt     *time.Time   `json:"cancelledAt,omitempty"`
+	DurationSeconds *float64     `json:"durationSeconds,omitempty"`
+	Version         int64        `json:"version"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func viewAppointment(a clinic.Appointment) appointmentView {
+	v := appointmentView{ID: a.ID, DoctorID: a.DoctorID, Date: a.Date.String(), Slot: a.Slot.String(),
+		PatientID: a.PatientID, PatientName: a.PatientName, Token: a.Token, OriginalToken: a.OriginalToken,
+		State: a.State, Emergency: a.Emergency, BookedAt: a.BookedAt, CheckedInAt: opt(a.CheckedInAt),
+		CalledAt: opt(a.CalledAt), CompletedAt: opt(a.CompletedAt), CancelledAt: opt(a.CancelledAt), Version: a.Version}
+	if a.State == clinic.Completed {
+		secs := float64(a.DurationMs) / 1000
+		v.DurationSeconds = &secs
+	}
+	return v
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// withDoctor reads the doctor of a route, so a queue of an unknown doctor is a 404.
+func withDoctor(ctx context.Context, st *clinicstore.Store, id string) (clinic.Doctor, error) {
+	return st.Doctor(ctx, id)
+}

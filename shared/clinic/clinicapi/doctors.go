@@ -1,0 +1,153 @@
+package clinicapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"time"
+
+	"holdfast/shared/clinic"
+	"holdfast/shared/platform/audit"
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/problem"
+)
+
+type doctorView struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Specialty   string    `json:"specialty"`
+	StartTime   string    `json:"startTime"`
+	EndTime     string    `json:"endTime"`
+	SlotMinutes int       `json:"slotMinutes"`
+	MaxTokens   int       `json:"maxTokens"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+func viewDoctor(d clinic.Doctor) doctorView {
+	return doctorView{ID: d.ID, Name: d.Name, Specialty: d.Specialty, StartTime: d.StartTime.String(),
+		EndTime: d.EndTime.String(), SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: d.CreatedAt}
+}
+
+func newDoctorID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "d" + hex.EncodeToString(b)
+}
+
+// CreateDoctor builds POST /api/v1/doctors (admin).
+func CreateDoctor(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	st, err := store(d)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		ctx := r.Context()
+		var in clinic.NewDoctorInput
+		if err := httpapi.Decode(r, &in); err != nil {
+			return nil, err
+		}
+		doc, err := clinic.NewDoctor(newDoctorID(), in, d.Clock.Now(ctx))
+		if err != nil {
+			return nil, err
+		}
+		audit.SetEntity(ctx, "doctor", doc.ID)
+		if err := st.PutDoctor(ctx, doc); err != nil {
+			return nil, err
+		}
+		resp, err := httpapi.JSON(http.StatusCreated, viewDoctor(doc))
+		if err == nil {
+			resp.Header.Set("Location", "/api/v1/doctors/"+doc.ID)
+		}
+		return resp, err
+	}, nil
+}
+
+// ListDoctors builds GET /api/v1/doctors?limit=&cursor=.
+func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	st, err := store(d)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		q, err := httpapi.Query(r, "limit", "cursor")
+		if err != nil {
+			return nil, err
+		}
+		limit := 50
+		if raw, ok := q["limit"]; ok {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 || n > 100 {
+				return nil, problem.Validation(problem.Field("limit", "must be an integer 1-100"))
+			}
+			limit = n
+		}
+		page, err := st.Doctors(r.Context(), limit, q["cursor"])
+		if err != nil {
+			return nil, err
+		}
+		out := struct {
+			Items      []doctorView `json:"items"`
+			NextCursor *string      `json:"nextCursor"`
+		}{Items: []doctorView{}}
+		for _, doc := range page.Items {
+			out.Items = append(out.Items, viewDoctor(doc))
+		}
+		if page.NextCursor != "" {
+			out.NextCursor = &page.NextCursor
+		}
+		return httpapi.JSON(http.StatusOK, out)
+	}, nil
+}
+
+// Slots builds GET /api/v1/doctors/{id}/slots?date=: the day's slots, how many bookings each
+// holds, and how many tokens remain.
+func Slots(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	st, err := store(d)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		ctx := r.Context()
+		id, err := doctorParam(r)
+		if err != nil {
+			return nil, err
+		}
+		date, _, err := dateQuery(r, d)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := withDoctor(ctx, st, id)
+		if err != nil {
+			return nil, err
+		}
+		day, err := st.Day(ctx, id, date)
+		if err != nil {
+			return nil, err
+		}
+		perSlot := map[clinic.ClockTime]int{}
+		for _, a := range day.Appointments {
+			if a.State != clinic.Cancelled {
+				perSlot[a.Slot]++
+			}
+		}
+		type slotView struct {
+			Time   string `json:"time"`
+			Booked int    `json:"booked"`
+		}
+		out := struct {
+			DoctorID  string     `json:"doctorId"`
+			Date      string     `json:"date"`
+			MaxTokens int        `json:"maxTokens"`
+			Issued    int        `json:"tokensIssued"`
+			Remaining int        `json:"tokensRemaining"`
+			Slots     []slotView `json:"slots"`
+		}{DoctorID: id, Date: date.String(), MaxTokens: doc.MaxTokens, Issued: day.LastToken,
+			Remaining: max(0, doc.MaxTokens-day.LastToken), Slots: []slotView{}}
+		for _, t := range doc.Slots() {
+			out.Slots = append(out.Slots, slotView{Time: t.String(), Booked: perSlot[t]})
+		}
+		return httpapi.JSON(http.StatusOK, out)
+	}, nil
+}

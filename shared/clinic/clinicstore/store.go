@@ -1,0 +1,392 @@
+package clinicstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/clinic"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/problem"
+)
+
+// MaxAttempts bounds the retries of one queue change that keeps losing races. Every change of
+// a day is serialised by the day's version, so under N concurrent writers the last one may
+// lose N-1 times; 50 concurrent bookings (a full day) must all get through.
+const MaxAttempts = 80
+
+// Store is the clinic table.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	// Backoff is the base pause before a retry (jittered, doubling, capped at 16×).
+	Backoff time.Duration
+}
+
+// New returns a store over table.
+func New(db *dynamodb.Client, table string) *Store {
+	return &Store{db: db, table: table, Backoff: 4 * time.Millisecond}
+}
+
+// PutDoctor registers a doctor; the id must be new.
+func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
+	item, err := doctorToItem(d, correlation.FromContext(ctx))
+	if err != nil {
+		return err
+	}
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.table, Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return problem.Conflict(problem.CodeConflict, "A doctor with this id exists.")
+	}
+	if err != nil {
+		return fmt.Errorf("put doctor: %w", err)
+	}
+	return nil
+}
+
+// Doctor reads one doctor; a missing one is a 404 problem.
+func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(id), doctorSK),
+		ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return clinic.Doctor{}, fmt.Errorf("get doctor: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return clinic.Doctor{}, problem.NotFound("The doctor does not exist.")
+	}
+	return doctorFromItem(out.Item)
+}
+
+// DoctorPage is one page of doctors.
+type DoctorPage struct {
+	Items      []clinic.Doctor
+	NextCursor string
+}
+
+// Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page.
+func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
+	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(doctorsGSI)},
+		Limit:                     aws.Int32(int32(limit))}
+	if cursor != "" {
+		start, err := decodeCursor(cursor)
+		if err != nil {
+			return DoctorPage{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := st.db.Query(ctx, in)
+	if err != nil {
+		return DoctorPage{}, fmt.Errorf("list doctors: %w", err)
+	}
+	page := DoctorPage{Items: []clinic.Doctor{}}
+	for _, it := range out.Items {
+		d, err := doctorFromItem(it)
+		if err != nil {
+			return DoctorPage{}, err
+		}
+		page.Items = append(page.Items, d)
+	}
+	if len(out.LastEvaluatedKey) > 0 {
+		page.NextCursor = encodeCursor(out.LastEvaluatedKey)
+	}
+	return page, nil
+}
+
+type cursorKey struct {
+	PK, SK, G1PK, G1SK string
+}
+
+func encodeCursor(k map[string]types.AttributeValue) string {
+	str := func(name string) string {
+		if v, ok := k[name].(*types.AttributeValueMemberS); ok {
+			return v.Value
+		}
+		return ""
+	}
+	b, _ := json.Marshal(cursorKey{str("pk"), str("sk"), str("gsi1pk"), str("gsi1sk")})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(c string) (map[string]types.AttributeValue, error) {
+	bad := problem.BadRequest("invalid_cursor", "The cursor is not one this list issued.", problem.Field("cursor", "is not a valid cursor"))
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(c) > 1024 {
+		return nil, bad
+	}
+	var k cursorKey
+	if json.Unmarshal(b, &k) != nil || k.G1PK != doctorsGSI || k.PK == "" || k.SK == "" || k.G1SK == "" {
+		return nil, bad
+	}
+	return map[string]types.AttributeValue{"pk": s(k.PK), "sk": s(k.SK), "gsi1pk": s(k.G1PK), "gsi1sk": s(k.G1SK)}, nil
+}
+
+// Stats reads a doctor's consultation statistics (zero when none yet).
+func (st *Store) Stats(ctx context.Context, doctorID string) (clinic.Stats, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(doctorID), statsSK),
+		ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return clinic.Stats{}, fmt.Errorf("get stats: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return clinic.Stats{DoctorID: doctorID}, nil
+	}
+	var it statsItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return clinic.Stats{}, fmt.Errorf("stats item: %w", err)
+	}
+	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Version: it.Version}, nil
+}
+
+// Day reads a doctor's day with one consistent Query of its partition. A day nobody booked
+// yet comes back empty with version 0.
+func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*clinic.Day, error) {
+	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}}
+	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DayPK(doctorID, date))}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read day: %w", err)
+		}
+		for _, item := range page.Items {
+			ent, _ := item["entity"].(*types.AttributeValueMemberS)
+			if ent == nil {
+				continue
+			}
+			switch ent.Value {
+			case EntityQueue:
+				var q QueueItem
+				if err := attributevalue.UnmarshalMap(item, &q); err != nil {
+					return nil, fmt.Errorf("queue item: %w", err)
+				}
+				d.Version, d.LastToken, d.ServingID, d.LastCalled = q.Version, q.LastToken, q.ServingID, q.LastCalled
+			case EntityAppointment:
+				var it AppointmentItem
+				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+					return nil, fmt.Errorf("appointment item: %w", err)
+				}
+				a, err := apptFromItem(it)
+				if err != nil {
+					return nil, err
+				}
+				d.Appointments = append(d.Appointments, a)
+			case EntityGuard:
+				var g guardItem
+				if err := attributevalue.UnmarshalMap(item, &g); err != nil {
+					return nil, fmt.Errorf("guard item: %w", err)
+				}
+				d.Guards[g.PatientID] = g.AppointmentID
+			}
+		}
+	}
+	return d, nil
+}
+
+// Appointment reads one appointment by id (a GetItem: the id locates its partition).
+func (st *Store) Appointment(ctx context.Context, id string) (clinic.Appointment, error) {
+	doctorID, date, token, ok := clinic.ParseAppointmentID(id)
+	if !ok {
+		return clinic.Appointment{}, problem.Validation(problem.Field(clinic.FieldID, "is not an appointment id"))
+	}
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DayPK(doctorID, date), ApptSK(token)),
+		ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return clinic.Appointment{}, fmt.Errorf("get appointment: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return clinic.Appointment{}, problem.NotFound("The appointment does not exist.")
+	}
+	var it AppointmentItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return clinic.Appointment{}, fmt.Errorf("appointment item: %w", err)
+	}
+	return apptFromItem(it)
+}
+
+// Op changes a day in memory (a clinic.Day method). It may run several times, each time on a
+// fresh read, so it must be pure.
+type Op func(d *clinic.Day) error
+
+// Extra adds writes that commit with the day (e.g. the doctor's statistics); it runs after
+// op, on the same attempt, and may read.
+type Extra func(ctx context.Context, d *clinic.Day) ([]types.TransactWriteItem, error)
+
+// Mutate applies op to a fresh read of the doctor's day and commits the result — the queue
+// item (version + 1), every appointment op touched, guard changes and extra — as ONE
+// TransactWriteItems, each item conditioned on what was read. On a lost race it retries from
+// a fresh read. It returns the committed day.
+func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, now time.Time, op Op, extra Extra) (*clinic.Day, error) {
+	corr := correlation.FromContext(ctx)
+	for attempt := 1; ; attempt++ {
+		day, err := st.Day(ctx, doctorID, date)
+		if err != nil {
+			return nil, err
+		}
+		before := map[string]int64{}
+		for _, a := range day.Appointments {
+			before[a.ID] = a.Version
+		}
+		guardsBefore := map[string]string{}
+		for p, id := range day.Guards {
+			guardsBefore[p] = id
+		}
+		if err := op(day); err != nil {
+			return nil, err
+		}
+		if err := day.Check(); err != nil {
+			return nil, problem.Internal(fmt.Errorf("queue invariant broken by an operation: %w", err))
+		}
+		items, err := st.writes(ctx, day, before, guardsBefore, now, corr)
+		if err != nil {
+			return nil, err
+		}
+		if extra != nil {
+			more, err := extra(ctx, day)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, more...)
+		}
+		if len(items) > 100 {
+			return nil, problem.Internal(fmt.Errorf("queue change needs %d items, more than one transaction holds", len(items)))
+		}
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			day.Version++
+			return day, nil
+		}
+		if !lostRace(err) {
+			return nil, fmt.Errorf("commit queue change: %w", err)
+		}
+		if attempt >= MaxAttempts {
+			return nil, problem.Conflict(clinic.CodeConcurrentUpdate, "The queue kept changing; retry.").WithCause(err)
+		}
+		st.pause(ctx, attempt)
+	}
+}
+
+func (st *Store) pause(ctx context.Context, attempt int) {
+	// Full jitter: racing writers spread out instead of colliding again in step.
+	base := st.Backoff << min(attempt, 5)
+	d := time.Duration(rand.Int64N(int64(base) + 1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// lostRace reports a transaction cancelled only by conditions or conflicts: a fresh read and
+// a retry will decide it.
+func lostRace(err error) bool {
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "", "None", "ConditionalCheckFailed", "TransactionConflict":
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	var tc *types.TransactionConflictException
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &tc) || errors.As(err, &ccf)
+}
+
+func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]int64, guardsBefore map[string]string, now time.Time, corr string) ([]types.TransactWriteItem, error) {
+	var items []types.TransactWriteItem
+	q, err := queueToItem(day, day.Version+1, now, corr)
+	if err != nil {
+		return nil, err
+	}
+	put := &types.Put{TableName: &st.table, Item: q}
+	if day.Version == 0 {
+		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
+	} else {
+		put.ConditionExpression = aws.String("version = :v")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(day.Version)}
+	}
+	items = append(items, types.TransactWriteItem{Put: put})
+	for _, a := range day.Appointments {
+		old, existed := before[a.ID]
+		if existed && old == a.Version {
+			continue
+		}
+		item, err := apptToItem(a, corr)
+		if err != nil {
+			return nil, err
+		}
+		p := &types.Put{TableName: &st.table, Item: item}
+		if !existed {
+			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
+		} else {
+			p.ConditionExpression = aws.String("version = :v")
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(old)}
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
+	}
+	pk := DayPK(day.DoctorID, day.Date)
+	for patient, id := range day.Guards {
+		if guardsBefore[patient] == id {
+			continue
+		}
+		g, err := attributevalue.MarshalMap(guardItem{PK: pk, SK: guardSK(patient), Entity: EntityGuard, PatientID: patient, AppointmentID: id})
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &st.table, Item: g,
+			ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+	}
+	for patient, id := range guardsBefore {
+		if _, still := day.Guards[patient]; still {
+			continue
+		}
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key(pk, guardSK(patient)),
+			ConditionExpression:       aws.String("appointmentId = :a"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":a": s(id)}}})
+	}
+	return items, nil
+}
+
+// StatsWrite is the Extra that adds a finished consultation to the doctor's statistics,
+// conditioned on the statistics' version.
+func (st *Store) StatsWrite(doctorID string, dur func() time.Duration) Extra {
+	return func(ctx context.Context, _ *clinic.Day) ([]types.TransactWriteItem, error) {
+		cur, err := st.Stats(ctx, doctorID)
+		if err != nil {
+			return nil, err
+		}
+		next := cur.Add(dur())
+		item, err := attributevalue.MarshalMap(statsItem{PK: DoctorPK(doctorID), SK: statsSK, Entity: EntityStats, DoctorID: doctorID,
+			Consultations: next.Consultations, TotalMs: next.TotalMs, Recent: next.Recent, Version: cur.Version + 1})
+		if err != nil {
+			return nil, err
+		}
+		p := &types.Put{TableName: &st.table, Item: item}
+		if cur.Version == 0 {
+			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
+		} else {
+			p.ConditionExpression = aws.String("version = :v")
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(cur.Version)}
+		}
+		return []types.TransactWriteItem{{Put: p}}, nil
+	}
+}

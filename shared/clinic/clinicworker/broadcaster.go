@@ -1,0 +1,142 @@
+package clinicworker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"holdfast/shared/clinic"
+	"holdfast/shared/clinic/clinicapi"
+	"holdfast/shared/clinic/clinicrelay"
+	"holdfast/shared/clinic/clinicstore"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/metrics"
+	"holdfast/shared/platform/wsconn"
+)
+
+// Poster sends one frame to one connection (wsconn.Sender: removes a connection on 410).
+type Poster interface {
+	Send(ctx context.Context, connectionID string, data []byte) error
+}
+
+// Broadcaster fans queue snapshots out to the doctor's watchers.
+type Broadcaster struct {
+	Store       *clinicstore.Store
+	Connections *wsconn.Store
+	Poster      Poster
+	Clock       clock.Clock
+	Metrics     *metrics.Emitter
+	Log         *slog.Logger
+	// Parallel bounds concurrent posts (default 16).
+	Parallel int
+}
+
+// Frame is what a watcher receives.
+type Frame struct {
+	Type     string          `json:"type"` // "queue.snapshot"
+	Snapshot clinic.Snapshot `json:"snapshot"`
+}
+
+type dayRef struct{ doctor, date string }
+
+// Handle processes an SQS batch of QueueChanged events: one snapshot per doctor-day in the
+// batch (coalescing bursts), sent to every live connection watching that doctor. A day whose
+// snapshot cannot be read fails its messages (SQS redelivers them); a socket that cannot be
+// reached is not retried — it re-syncs on reconnect, and a gone one is removed.
+func (b *Broadcaster) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
+	msgs := map[dayRef][]string{}
+	var order []dayRef
+	for _, m := range ev.Records {
+		rec, err := events.ParseSQS(m)
+		if err != nil {
+			b.Log.WarnContext(ctx, "malformed queue event", "messageId", m.MessageId, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		if rec.Source() != events.SourcePrefix+clinicrelay.Domain || rec.Meta.Type != clinicrelay.TypeQueueChanged {
+			continue // not ours to broadcast
+		}
+		var qc clinicrelay.QueueChanged
+		if err := rec.Decode(&qc); err != nil || !clinic.ValidID(qc.DoctorID) {
+			b.Log.WarnContext(ctx, "unreadable QueueChanged", "messageId", m.MessageId)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		k := dayRef{qc.DoctorID, qc.Date}
+		if _, seen := msgs[k]; !seen {
+			order = append(order, k)
+		}
+		msgs[k] = append(msgs[k], m.MessageId)
+	}
+	for _, k := range order {
+		if err := b.broadcast(ctx, k); err != nil {
+			b.Log.ErrorContext(ctx, "broadcast failed", "doctorId", k.doctor, "date", k.date, "error", err)
+			for _, id := range msgs[k] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: id})
+			}
+		}
+	}
+	return resp, nil
+}
+
+func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
+	date, err := clock.ParseDate(k.date)
+	if err != nil {
+		return err
+	}
+	now := b.Clock.Now(ctx)
+	snap, err := clinicapi.LoadSnapshot(ctx, b.Store, k.doctor, date, now)
+	if err != nil {
+		return err
+	}
+	frame, err := json.Marshal(Frame{Type: "queue.snapshot", Snapshot: snap})
+	if err != nil {
+		return err
+	}
+	conns, err := b.Connections.ByTopic(ctx, "doctor#"+k.doctor, now)
+	if err != nil {
+		return err
+	}
+	par := b.Parallel
+	if par <= 0 {
+		par = 16
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent, gone, failed := 0, 0, 0
+	for _, c := range conns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := b.Poster.Send(ctx, id, frame)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				sent++
+			case errors.Is(err, wsconn.ErrGone):
+				gone++
+			default:
+				failed++
+				b.Log.WarnContext(ctx, "post to watcher failed", "connectionId", id, "error", err)
+			}
+		}(c.ID)
+	}
+	wg.Wait()
+	b.Log.InfoContext(ctx, "queue broadcast", "doctorId", k.doctor, "date", k.date, "version", snap.Version,
+		"watchers", len(conns), "sent", sent, "gone", gone, "failed", failed, "lagMs", time.Since(snap.GeneratedAt).Milliseconds())
+	if b.Metrics != nil {
+		_ = b.Metrics.Count(ctx, "QueueBroadcasts", map[string]string{})
+	}
+	return nil
+}
