@@ -8,6 +8,8 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"holdfast/shared/ledger/ledgerstore"
+	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/events"
 )
 
@@ -41,10 +43,19 @@ func Map(rec lambdaevents.DynamoDBEventRecord) ([]events.Envelope, error) {
 	}
 	kind, _ := events.StringAttr(rec.Change.NewImage, "entity")
 	switch kind {
-	case "profile":
+	case "profile", "PROFILE": // the profile store writes PROFILE
 		return mapProfile(rec)
+	case lendingstore.EntityLoan:
+		return mapLoan(rec)
+	case lendingstore.EntityInstallment:
+		return mapInstallment(rec)
+	case lendingstore.EntityNotice:
+		return mapNotice(rec)
+	case lendingstore.EntityAlert:
+		return mapAlert(rec)
 	}
-	return nil, nil
+	// The ledger's items (transactions, digests) share the table: its own mapper describes them.
+	return ledgerstore.MapRecord(rec)
 }
 
 func mapProfile(rec lambdaevents.DynamoDBEventRecord) ([]events.Envelope, error) {

@@ -1,0 +1,6 @@
+// Command loan-disbursal-enqueue is the disbursal enqueuer (LoanApproved events to disbursal.fifo).
+package main
+
+import "holdfast/shared/lending/lendingworker"
+
+func main() { lendingworker.Start((*lendingworker.Worker).EnqueueDisbursal) }

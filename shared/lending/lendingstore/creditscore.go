@@ -1,0 +1,58 @@
+package lendingstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/problem"
+)
+
+const scorePrefix = "SCORE#"
+
+// ApplyScoreOnce moves a user's credit score by delta for ledger transaction txID exactly once:
+// a marker item USER#<sub> / SCORE#<txId> (attribute_not_exists) and the profile update
+// (conditional on its version) commit in one transaction, so a redelivered event finds the
+// marker and changes nothing. It reports whether this call applied the change.
+func (st *LoanStore) ApplyScoreOnce(ctx context.Context, profiles *ProfileStore, userID, txID string, delta int, now time.Time, corr string) (bool, error) {
+	for attempt := 0; attempt < maxProfileAttempts; attempt++ {
+		cur, err := profiles.GetOrCreate(ctx, userID, now)
+		if err != nil {
+			return false, err
+		}
+		next := cur.AdjustCreditScore(delta, now)
+		items := []types.TransactWriteItem{{Put: &types.Put{
+			TableName: aws.String(st.table),
+			Item: map[string]types.AttributeValue{"pk": s(UserPK(userID)), "sk": s(scorePrefix + txID), "entity": s("scoreChange"),
+				"txId": s(txID), "delta": n(int64(delta)), "at": s(stamp(now)), "correlationId": s(corr)},
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}}}
+		if next.Version != cur.Version {
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(st.table), Key: profileKey(userID),
+				UpdateExpression:          aws.String("SET creditScore = :score, updatedAt = :updated, version = :next, correlationId = :corr"),
+				ConditionExpression:       aws.String("version = :expected"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":score": n(int64(next.CreditScore)), ":updated": s(stamp(next.UpdatedAt)), ":next": n(next.Version), ":expected": n(cur.Version), ":corr": s(corr)},
+			}})
+		}
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return true, nil
+		}
+		reasons := cancelReasons(err)
+		if reasons == nil {
+			return false, fmt.Errorf("apply credit score: %w", err)
+		}
+		if reasons[0] {
+			return false, nil // already applied for this transaction
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return false, err
+		}
+	}
+	return false, problem.Conflict(CodeConcurrentUpdate, "The profile kept changing; retry.")
+}

@@ -1,0 +1,398 @@
+package lendingstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
+
+	"holdfast/shared/lending"
+	"holdfast/shared/platform/problem"
+)
+
+// Problem codes of the loan store.
+const (
+	CodeLoanNotFound = "loan_not_found"
+	CodeNotPayable   = "installment_not_payable"
+)
+
+const maxTransitionAttempts = 6
+
+// LoanStore keeps loans, their timelines, installments and notices in LENDING_TABLE.
+type LoanStore struct {
+	db    *dynamodb.Client
+	table string
+}
+
+// NewLoanStore returns a store over table.
+func NewLoanStore(db *dynamodb.Client, table string) *LoanStore {
+	return &LoanStore{db: db, table: table}
+}
+
+// Table is the table name.
+func (st *LoanStore) Table() string { return st.table }
+
+// ErrLoanNotFound is the 404 for a loan that does not exist (or is not the caller's to see).
+func ErrLoanNotFound() error { return problem.NotFound("No such loan.") }
+
+func (st *LoanStore) marshal(v any) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %T: %w", v, err)
+	}
+	return item, nil
+}
+
+func (st *LoanStore) put(v any, cond string) (types.TransactWriteItem, error) {
+	item, err := st.marshal(v)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	p := &types.Put{TableName: aws.String(st.table), Item: item}
+	if cond != "" {
+		p.ConditionExpression = aws.String(cond)
+	}
+	return types.TransactWriteItem{Put: p}, nil
+}
+
+// Create stores a new SUBMITTED loan with its first timeline entry, counting it against the
+// customer's open loans (at most lending.MaxOpenLoans) in the same transaction.
+func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.TimelineEntry) error {
+	loan, err := st.put(loanToItem(l, e.Actor, e.CorrelationID), "attribute_not_exists(pk)")
+	if err != nil {
+		return err
+	}
+	tl, err := st.put(timelineToItem(l.ID, e), "attribute_not_exists(pk)")
+	if err != nil {
+		return err
+	}
+	count := types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(st.table),
+		Key:                       key(UserPK(l.UserID), countSK),
+		UpdateExpression:          aws.String("SET entity = :entity, userId = :user, correlationId = :corr ADD #open :one"),
+		ConditionExpression:       aws.String("attribute_not_exists(#open) OR #open < :max"),
+		ExpressionAttributeNames:  map[string]string{"#open": "open"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":max": n(lending.MaxOpenLoans), ":entity": s(EntityLoanCount), ":user": s(l.UserID), ":corr": s(e.CorrelationID)},
+	}}
+	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{loan, tl, count}})
+	if reasons := cancelReasons(err); reasons != nil {
+		if reasons[2] {
+			return problem.Unprocessable(lending.CodeLoanLimit, fmt.Sprintf("You already have %d open loans.", lending.MaxOpenLoans))
+		}
+		if reasons[0] {
+			return problem.Conflict(problem.CodeConflict, "A loan with this ID exists.")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create loan: %w", err)
+	}
+	return nil
+}
+
+// cancelReasons returns, for a cancelled transaction, which items failed their condition.
+func cancelReasons(err error) map[int]bool {
+	var tce *types.TransactionCanceledException
+	if err == nil || !errors.As(err, &tce) {
+		return nil
+	}
+	out := map[int]bool{}
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			out[i] = true
+		}
+	}
+	return out
+}
+
+func isConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &tce) || errors.As(err, &ccf)
+}
+
+// Loaded is a loan as read, with its stored bookkeeping.
+type Loaded struct {
+	Loan         lending.Loan
+	Item         LoanItem
+	Installments []Installment // only when read with installments
+}
+
+// Get reads a loan (consistent).
+func (st *LoanStore) Get(ctx context.Context, id string) (Loaded, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: loanKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Loaded{}, fmt.Errorf("get loan: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return Loaded{}, ErrLoanNotFound()
+	}
+	return decodeLoan(out.Item)
+}
+
+func decodeLoan(item map[string]types.AttributeValue) (Loaded, error) {
+	var it LoanItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return Loaded{}, fmt.Errorf("decode loan: %w", err)
+	}
+	l, err := it.Loan()
+	return Loaded{Loan: l, Item: it}, err
+}
+
+// GetWithInstallments reads a loan and its installments with one consistent Query
+// (sk BETWEEN "INST#" AND "LOAN").
+func (st *LoanStore) GetWithInstallments(ctx context.Context, id string) (Loaded, error) {
+	var res Loaded
+	found := false
+	var start map[string]types.AttributeValue
+	for {
+		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(st.table),
+			KeyConditionExpression:    aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(LoanPK(id)), ":from": s(instPrefix), ":to": s(loanSK)},
+			ConsistentRead:            aws.Bool(true),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return Loaded{}, fmt.Errorf("query loan: %w", err)
+		}
+		for _, item := range out.Items {
+			sk, _ := item["sk"].(*types.AttributeValueMemberS)
+			if sk != nil && sk.Value == loanSK {
+				l, err := decodeLoan(item)
+				if err != nil {
+					return Loaded{}, err
+				}
+				res.Loan, res.Item, found = l.Loan, l.Item, true
+				continue
+			}
+			var it InstallmentItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return Loaded{}, fmt.Errorf("decode installment: %w", err)
+			}
+			in, err := it.Installment()
+			if err != nil {
+				return Loaded{}, err
+			}
+			res.Installments = append(res.Installments, in)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	if !found {
+		return Loaded{}, ErrLoanNotFound()
+	}
+	sort.Slice(res.Installments, func(i, j int) bool { return res.Installments[i].No < res.Installments[j].No })
+	return res, nil
+}
+
+// Timeline reads a loan's timeline, oldest first.
+func (st *LoanStore) Timeline(ctx context.Context, id string) ([]lending.TimelineEntry, error) {
+	var outEntries []lending.TimelineEntry
+	var start map[string]types.AttributeValue
+	for {
+		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(st.table),
+			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :tl)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(LoanPK(id)), ":tl": s(timelinePrefix)},
+			ConsistentRead:            aws.Bool(true),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("query timeline: %w", err)
+		}
+		for _, item := range out.Items {
+			var it TimelineItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fmt.Errorf("decode timeline: %w", err)
+			}
+			outEntries = append(outEntries, it.Entry())
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return outEntries, nil
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// ListByUser lists a customer's loans, newest first (gsi1 LOANS#<sub>).
+func (st *LoanStore) ListByUser(ctx context.Context, userID string) ([]lending.Loan, error) {
+	var loans []lending.Loan
+	var start map[string]types.AttributeValue
+	for {
+		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(st.table),
+			IndexName:                 aws.String(indexName),
+			KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(loansIndexPK + userID)},
+			ScanIndexForward:          aws.Bool(false),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list loans: %w", err)
+		}
+		for _, item := range out.Items {
+			l, err := decodeLoan(item)
+			if err != nil {
+				return nil, err
+			}
+			loans = append(loans, l.Loan)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return loans, nil
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// Decide turns the current loan into a change; it may run more than once.
+type Decide func(Loaded) (lending.Change, error)
+
+// Extra adds items to a transition's transaction (installments on disbursal, …). It gets the
+// change decided and returns items plus the number of leading items it owns.
+type Extra func(lending.Change) ([]types.TransactWriteItem, error)
+
+// Transition reads the loan, decides the change and writes it with its timeline entry in one
+// transaction conditional on the version read; a lost race re-reads and re-decides, bounded.
+// A change into a terminal state releases the customer's open-loan slot in the same
+// transaction.
+func (st *LoanStore) Transition(ctx context.Context, id string, decide Decide, extra Extra) (lending.Change, error) {
+	for attempt := 0; attempt < maxTransitionAttempts; attempt++ {
+		cur, err := st.Get(ctx, id)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		c, err := decide(cur)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		items, err := st.transitionItems(cur, c)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		if extra != nil {
+			more, err := extra(c)
+			if err != nil {
+				return lending.Change{}, err
+			}
+			items = append(items, more...)
+		}
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return c, nil
+		}
+		if !isConflict(err) {
+			return lending.Change{}, fmt.Errorf("transition loan %s: %w", id, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return lending.Change{}, err
+		}
+	}
+	return lending.Change{}, problem.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
+}
+
+// transitionItems: the loan update (conditional on the version read; the settlement
+// bookkeeping attributes rev and paidCount are left alone), the timeline entry, and
+// the open-loan release for a terminal state.
+func (st *LoanStore) transitionItems(cur Loaded, c lending.Change) ([]types.TransactWriteItem, error) {
+	return st.transitionItemsWith(cur, c, "", "")
+}
+
+// transitionItemsWith adds extraSet ("a = :x") to the loan update's SET clause and add
+// ("b :y") as its ADD clause; the caller supplies their values.
+func (st *LoanStore) transitionItemsWith(cur Loaded, c lending.Change, extraSet, add string) ([]types.TransactWriteItem, error) {
+	item, err := st.marshal(loanToItem(c.Loan, c.Entry.Actor, c.Entry.CorrelationID))
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{":expected": n(cur.Loan.Version)}
+	var sets, removes []string
+	keys := make([]string, 0, len(item))
+	for k := range item {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "pk" || k == "sk" || k == "rev" || k == "paidCount" {
+			continue
+		}
+		names["#"+k] = k
+		values[":"+k] = item[k]
+		sets = append(sets, "#"+k+" = :"+k)
+	}
+	for _, k := range []string{"grade", "annualRate", "emi", "dti", "recommendation", "approvals", "disbursedOn", "reason"} {
+		if _, ok := item[k]; !ok {
+			names["#"+k] = k
+			removes = append(removes, "#"+k)
+		}
+	}
+	if extraSet != "" {
+		sets = append(sets, extraSet)
+	}
+	expr := "SET " + strings.Join(sets, ", ")
+	if add != "" {
+		expr += " ADD " + add
+	}
+	if len(removes) > 0 {
+		expr += " REMOVE " + strings.Join(removes, ", ")
+	}
+	cond := "#version = :expected"
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(st.table), Key: loanKey(c.Loan.ID),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}}
+	tl, err := st.put(timelineToItem(c.Loan.ID, c.Entry), "attribute_not_exists(pk)")
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, tl)
+	if c.Loan.State.Terminal() && !cur.Loan.State.Terminal() {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(st.table),
+			Key:                       key(UserPK(c.Loan.UserID), countSK),
+			UpdateExpression:          aws.String("SET correlationId = :corr ADD #open :minus"),
+			ConditionExpression:       aws.String("#open > :zero"),
+			ExpressionAttributeNames:  map[string]string{"#open": "open"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0), ":corr": s(c.Entry.CorrelationID)},
+		}})
+	}
+	return items, nil
+}
+
+// InstallmentPuts are the puts of a new schedule (deterministic keys, attribute_not_exists).
+func (st *LoanStore) InstallmentPuts(l lending.Loan, plan lending.Plan, corr string) ([]types.TransactWriteItem, error) {
+	out := make([]types.TransactWriteItem, 0, len(plan.Installments))
+	for _, in := range plan.Installments {
+		p, err := st.put(instToItem(l.ID, l.UserID, in, corr), "attribute_not_exists(pk)")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ActiveEMIs sums the EMIs of a customer's ACTIVE loans (for the debt-to-income ratio).
+func (st *LoanStore) ActiveEMIs(ctx context.Context, userID string) (decimal.Decimal, error) {
+	loans, err := st.ListByUser(ctx, userID)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	sum := decimal.Zero
+	for _, l := range loans {
+		if l.State == lending.StateActive || l.State == lending.StateApproved {
+			sum = sum.Add(l.EMI)
+		}
+	}
+	return sum, nil
+}

@@ -1,0 +1,358 @@
+package lendingworker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"holdfast/shared/ledger"
+	"holdfast/shared/ledger/ledgerstore"
+	"holdfast/shared/lending"
+	"holdfast/shared/lending/lendingrelay"
+	"holdfast/shared/lending/lendingstore"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/problem"
+)
+
+// System actors.
+const (
+	ActorRisk      = "system:risk-assessment"
+	ActorDisbursal = "system:disbursal"
+	ActorEMIJob    = "system:emi-job"
+)
+
+// each runs fn per SQS message, reporting the failed ones for SQS to redeliver.
+func (w *Worker) each(ctx context.Context, ev lambdaevents.SQSEvent, fn func(context.Context, lambdaevents.SQSMessage) error) lambdaevents.SQSEventResponse {
+	resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
+	for _, msg := range ev.Records {
+		if err := fn(ctx, msg); err != nil {
+			w.Log.ErrorContext(ctx, "message failed", "messageId", msg.MessageId, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+	}
+	return resp
+}
+
+func (w *Worker) eachEvent(ctx context.Context, ev lambdaevents.SQSEvent, fn func(context.Context, events.Received) error) lambdaevents.SQSEventResponse {
+	return w.each(ctx, ev, func(ctx context.Context, msg lambdaevents.SQSMessage) error {
+		rec, err := events.ParseSQS(msg)
+		if err != nil {
+			return err
+		}
+		return fn(correlation.With(ctx, rec.Meta.CorrelationID), rec)
+	})
+}
+
+// isRuleOutcome reports an error that is a decided answer (illegal transition, …), not a
+// failure to retry: a duplicate or late delivery meets the loan already past that step.
+func isRuleOutcome(err error) bool {
+	p := problem.From(err)
+	return p != nil && p.Status >= 400 && p.Status < 500
+}
+
+// Assess is the risk-assessment worker (LoanSubmitted.v1): grade, rate, EMI, DTI and a
+// recommendation, or auto-rejection.
+func (w *Worker) Assess(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	return w.eachEvent(ctx, ev, func(ctx context.Context, rec events.Received) error {
+		var data lendingrelay.LoanChanged
+		if err := rec.Decode(&data); err != nil {
+			return err
+		}
+		return w.assess(ctx, data.LoanID)
+	}), nil
+}
+
+func (w *Worker) assess(ctx context.Context, loanID string) error {
+	now := w.Clock.Now(ctx)
+	_, err := w.Loans.Transition(ctx, loanID, func(cur lendingstore.Loaded) (lending.Change, error) {
+		if cur.Loan.State != lending.StateSubmitted {
+			return lending.Change{}, problem.Conflict(lending.CodeIllegalTransition, "already assessed")
+		}
+		p, err := w.Profiles.GetOrCreate(ctx, cur.Loan.UserID, now)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		active, err := w.Loans.ActiveEMIs(ctx, cur.Loan.UserID)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		a := w.Policy.Assess(p.CreditScore, p.MonthlyIncome, active, cur.Loan.Principal, cur.Loan.TenureMonths)
+		corr := correlation.FromContext(ctx)
+		if a.Rejected {
+			c, err := cur.Loan.Transition(lending.ActionReject, ActorRisk, "auto-rejected: "+a.Reason, corr, now)
+			if err != nil {
+				return lending.Change{}, err
+			}
+			c.Loan.Grade, c.Loan.AnnualRate, c.Loan.EMI, c.Loan.DTI = a.Grade, a.AnnualRate, a.EMI, a.DTI
+			return c, nil
+		}
+		c, err := cur.Loan.Transition(lending.ActionAssess, ActorRisk, fmt.Sprintf("grade %s, DTI %s, %s", a.Grade, a.DTI.StringFixed(4), a.Recommendation), corr, now)
+		if err != nil {
+			return lending.Change{}, err
+		}
+		c.Loan.Grade, c.Loan.AnnualRate, c.Loan.EMI, c.Loan.DTI, c.Loan.Recommendation = a.Grade, a.AnnualRate, a.EMI, a.DTI, a.Recommendation
+		return c, nil
+	}, nil)
+	if isRuleOutcome(err) {
+		w.Log.InfoContext(ctx, "assessment skipped", "loanId", loanID, "reason", err.Error())
+		return nil
+	}
+	return err
+}
+
+// DisbursalMessage is the body of a disbursal.fifo message.
+type DisbursalMessage struct {
+	LoanID        string `json:"loanId"`
+	CorrelationID string `json:"correlationId"`
+}
+
+// EnqueueDisbursal turns LoanApproved.v1 into a disbursal.fifo message with MessageGroupId =
+// MessageDeduplicationId = loan ID.
+func (w *Worker) EnqueueDisbursal(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	return w.eachEvent(ctx, ev, func(ctx context.Context, rec events.Received) error {
+		var data lendingrelay.LoanChanged
+		if err := rec.Decode(&data); err != nil {
+			return err
+		}
+		return w.SendDisbursal(ctx, data.LoanID, data.LoanID)
+	}), nil
+}
+
+// SendDisbursal puts a disbursal message on disbursal.fifo (dedupID is the loan ID in
+// production; tests pass another to prove the consumer's own exactly-once).
+func (w *Worker) SendDisbursal(ctx context.Context, loanID, dedupID string) error {
+	if w.DisbursalURL == "" {
+		return errors.New("DISBURSAL_QUEUE_URL is not set")
+	}
+	body, err := json.Marshal(DisbursalMessage{LoanID: loanID, CorrelationID: correlation.FromContext(ctx)})
+	if err != nil {
+		return err
+	}
+	_, err = w.SQS.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl: aws.String(w.DisbursalURL), MessageBody: aws.String(string(body)),
+		MessageGroupId: aws.String(loanID), MessageDeduplicationId: aws.String(dedupID),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+			"correlationId": {DataType: aws.String("String"), StringValue: aws.String(correlation.FromContext(ctx))},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue disbursal: %w", err)
+	}
+	return nil
+}
+
+// Disburse is the disbursal.fifo consumer: APPROVED → ACTIVE with the schedule, then the
+// DISBURSAL posting. A redelivery (at once or a week later) finds the loan ACTIVE and the
+// posting's deterministic ID already committed: one disbursal.
+func (w *Worker) Disburse(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	return w.each(ctx, ev, func(ctx context.Context, msg lambdaevents.SQSMessage) error {
+		var m DisbursalMessage
+		if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || !ledger.ValidOwnerID(m.LoanID) {
+			return fmt.Errorf("disbursal message %s is malformed", msg.MessageId)
+		}
+		if m.CorrelationID != "" {
+			ctx = correlation.With(ctx, m.CorrelationID)
+		} else {
+			ctx = correlation.With(ctx, "disbursal-"+m.LoanID)
+		}
+		now := w.Clock.Now(ctx)
+		l, moved, err := w.Loans.Disburse(ctx, w.Ledger, m.LoanID, w.Calendar.DateOf(now), now, ActorDisbursal, correlation.FromContext(ctx))
+		if isRuleOutcome(err) {
+			w.Log.InfoContext(ctx, "disbursal skipped", "loanId", m.LoanID, "reason", err.Error())
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		w.Log.InfoContext(ctx, "disbursal", "loanId", m.LoanID, "state", l.State, "transitioned", moved)
+		return nil
+	}), nil
+}
+
+// CreditScore applies ledger transactions to borrowers' credit scores: a REPAYMENT touching a
+// wallet +20, a DEPOSIT +5; exactly once per transaction and wallet.
+func (w *Worker) CreditScore(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	return w.eachEvent(ctx, ev, func(ctx context.Context, rec events.Received) error {
+		var tx ledgerstore.TransactionCommitted
+		if err := rec.Decode(&tx); err != nil {
+			return err
+		}
+		delta := map[string]int{string(ledger.TypeRepayment): 20, string(ledger.TypeDeposit): 5}[tx.Type]
+		if delta == 0 {
+			return nil
+		}
+		for _, user := range walletsOf(tx) {
+			applied, err := w.Loans.ApplyScoreOnce(ctx, w.Profiles, user, tx.TxID, delta, w.Clock.Now(ctx), correlation.FromContext(ctx))
+			if err != nil {
+				return err
+			}
+			w.Log.InfoContext(ctx, "credit score", "userId", user, "txId", tx.TxID, "delta", delta, "applied", applied)
+		}
+		return nil
+	}), nil
+}
+
+func walletsOf(tx ledgerstore.TransactionCommitted) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range tx.Postings {
+		for _, a := range []string{p.From, p.To} {
+			acct := ledger.Account(a)
+			if acct.Kind() == ledger.KindWallet && !seen[acct.Owner()] {
+				seen[acct.Owner()] = true
+				out = append(out, acct.Owner())
+			}
+		}
+	}
+	return out
+}
+
+// Fraud is the fraud detector: each ledger transaction on a wallet joins that wallet's sliding
+// window in DynamoDB; more than 10 within 5 s raises one alert (relayed as FraudSuspected.v1).
+func (w *Worker) Fraud(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+	return w.eachEvent(ctx, ev, func(ctx context.Context, rec events.Received) error {
+		var tx ledgerstore.TransactionCommitted
+		if err := rec.Decode(&tx); err != nil {
+			return err
+		}
+		at, err := ledger.ParseTime(tx.At)
+		if err != nil {
+			return err
+		}
+		for _, user := range walletsOf(tx) {
+			alert, err := w.Loans.ObserveWalletTx(ctx, user, tx.TxID, at, w.Clock.Now(ctx), correlation.FromContext(ctx))
+			if err != nil {
+				return err
+			}
+			if alert != nil {
+				w.Log.WarnContext(ctx, "fraud suspected", "userId", user, "alertId", alert.AlertID, "count", alert.Count)
+			}
+		}
+		return nil
+	}), nil
+}
+
+// EMIResult is what one EMI job run did.
+type EMIResult struct {
+	AsOf        string `json:"asOf"`
+	Seen        int64  `json:"seen"`
+	Reminders   int64  `json:"reminders"`
+	AutoDebited int64  `json:"autoDebited"`
+	MarkedDue   int64  `json:"markedDue"`
+	Overdue     int64  `json:"overdue"`
+	Failed      int64  `json:"failed"`
+	DurationMs  int64  `json:"durationMs"`
+}
+
+// EMIJob is the daily EMI job (EventBridge schedule, or `holdfast schedule run … --as-of`):
+// reminders for installments due in 3 days, auto-debit of those due today (else DUE and a
+// notice), OVERDUE and a notice for those past due. It walks every due-index shard with bounded
+// concurrency; each step is idempotent per installment per day, so runs may repeat or overlap.
+func (w *Worker) EMIJob(ctx context.Context, _ lambdaevents.CloudWatchEvent) (EMIResult, error) {
+	return w.RunEMI(ctx, w.Calendar.Today(ctx, w.Clock))
+}
+
+// RunEMI runs the EMI job for business day today over every shard.
+func (w *Worker) RunEMI(ctx context.Context, today clock.Date) (EMIResult, error) {
+	started := time.Now()
+	corr := "emi-job-" + today.String()
+	ctx = correlation.With(ctx, corr)
+	var res EMIResult
+	res.AsOf = today.String()
+	conc := max(w.EMIConcurrency, 1)
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for shard := 0; shard < lendingstore.DueShards; shard++ {
+		err := w.Loans.DueInstallments(ctx, shard, today.AddDays(lendingstore.ReminderDays), func(in lendingstore.Installment) error {
+			atomic.AddInt64(&res.Seen, 1)
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if err := w.emiStep(ctx, in, today, corr, &res); err != nil {
+					atomic.AddInt64(&res.Failed, 1)
+					w.Log.ErrorContext(ctx, "emi step failed", "loanId", in.LoanID, "no", in.No, "error", err.Error())
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
+			return nil
+		})
+		if err != nil {
+			wg.Wait()
+			return res, err
+		}
+	}
+	wg.Wait()
+	res.DurationMs = time.Since(started).Milliseconds()
+	w.Log.InfoContext(ctx, "emi job done", "asOf", res.AsOf, "seen", res.Seen, "reminders", res.Reminders,
+		"autoDebited", res.AutoDebited, "markedDue", res.MarkedDue, "overdue", res.Overdue, "failed", res.Failed)
+	if len(errs) > 0 {
+		return res, fmt.Errorf("emi job: %d installments failed: %w", len(errs), errors.Join(errs[:min(len(errs), 3)]...))
+	}
+	return res, nil
+}
+
+func (w *Worker) emiStep(ctx context.Context, in lendingstore.Installment, today clock.Date, corr string, res *EMIResult) error {
+	switch {
+	case in.DueDate == today.AddDays(lendingstore.ReminderDays):
+		ok, err := w.Loans.Remind(ctx, in, today, corr)
+		if ok {
+			atomic.AddInt64(&res.Reminders, 1)
+		}
+		return err
+	case in.DueDate == today:
+		debited, err := w.autoDebit(ctx, in, today)
+		if err != nil {
+			return err
+		}
+		if debited {
+			atomic.AddInt64(&res.AutoDebited, 1)
+			return nil
+		}
+		ok, err := w.Loans.Mark(ctx, in, lending.InstDue, today, corr)
+		if ok {
+			atomic.AddInt64(&res.MarkedDue, 1)
+		}
+		return err
+	case in.DueDate.Before(today) && in.Status != lending.InstOverdue:
+		ok, err := w.Loans.Mark(ctx, in, lending.InstOverdue, today, corr)
+		if ok {
+			atomic.AddInt64(&res.Overdue, 1)
+		}
+		return err
+	}
+	return nil
+}
+
+// autoDebit pays an installment due today from the wallet when the balance covers it, through
+// the same path as a customer's repayment (same transaction ID: never twice).
+func (w *Worker) autoDebit(ctx context.Context, in lendingstore.Installment, today clock.Date) (bool, error) {
+	cur, err := w.Loans.GetWithInstallments(ctx, in.LoanID)
+	if err != nil {
+		return false, err
+	}
+	_, err = w.Loans.Repay(ctx, w.Ledger, cur, in.No, nil, w.Clock.Now(ctx), ActorEMIJob, correlation.FromContext(ctx), "")
+	if err == nil {
+		return true, nil
+	}
+	if p := problem.From(err); p != nil && (p.Code == ledger.CodeInsufficientFunds || p.Code == lendingstore.CodeNotPayable ||
+		p.Code == lending.CodeIllegalTransition || p.Code == lendingstore.CodeConcurrentUpdate) {
+		return false, nil
+	}
+	return false, err
+}

@@ -1,0 +1,177 @@
+package lendingworker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/ledger"
+	"holdfast/shared/ledger/ledgerstore"
+	"holdfast/shared/lending"
+	"holdfast/shared/lending/lendingstore"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/events"
+)
+
+func (e *env) notices(loanID string) map[string]int {
+	e.t.Helper()
+	out, err := e.db.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(table),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :n)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "LOAN#" + loanID}, ":n": &types.AttributeValueMemberS{Value: "NOTICE#"}},
+		ConsistentRead:            aws.Bool(true)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, it := range out.Items {
+		m[it["kind"].(*types.AttributeValueMemberS).Value]++
+	}
+	return m
+}
+
+func (e *env) runEMI(day string, times int, concurrent bool) {
+	e.t.Helper()
+	d, _ := clock.ParseDate(day)
+	e.at(day)
+	var wg sync.WaitGroup
+	for i := 0; i < times; i++ {
+		run := func() {
+			defer wg.Done()
+			if _, err := e.w.RunEMI(context.Background(), d); err != nil {
+				e.t.Error(err)
+			}
+		}
+		wg.Add(1)
+		if concurrent {
+			go run()
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+}
+
+// TestEMIJobIsIdempotentPerInstallmentPerDay: run twice for one day, and twice concurrently:
+// no double debit, one reminder per installment; a wallet that cannot pay gets DUE then OVERDUE.
+func TestEMIJobIsIdempotentPerInstallmentPerDay(t *testing.T) {
+	e := newEnv(t)
+	e.profile("pay", 700, "100000")
+	e.profile("nopay", 700, "100000")
+	paying := e.activeLoan("pay", "12000", 6)
+	broke := e.activeLoan("nopay", "12000", 6)
+	wallet, _ := ledger.Wallet("nopay")
+	e.led.Commit(context.Background(), ledger.Transaction{ID: "wdr-nopay", Type: ledger.TypeWithdrawal,
+		Postings: []ledger.Posting{{From: wallet, To: ledger.External, Amount: dec("12000")}},
+		Meta:     ledger.Meta{CorrelationID: "c", Actor: "nopay"}, At: e.clk.Now(context.Background())})
+
+	e.runEMI("2025-02-25", 2, false) // 3 days before 28 Feb
+	e.runEMI("2025-02-25", 2, true)
+	if n := e.notices(paying); n[lendingstore.NoticeReminder] != 1 || len(n) != 1 {
+		t.Fatalf("reminders %v", n)
+	}
+	payWallet, _ := ledger.Wallet("pay")
+	before := e.balance(payWallet)
+	e.runEMI("2025-02-28", 2, true)
+	e.runEMI("2025-02-28", 1, false)
+	cur, _ := e.w.Loans.GetWithInstallments(context.Background(), paying)
+	if cur.Installments[0].Status != lending.InstPaid || !before.Sub(e.balance(payWallet)).Equal(cur.Installments[0].Amount) {
+		t.Fatalf("auto-debit: %s, paid %s", cur.Installments[0].Status, before.Sub(e.balance(payWallet)))
+	}
+	b, _ := e.w.Loans.GetWithInstallments(context.Background(), broke)
+	if b.Installments[0].Status != lending.InstDue || e.notices(broke)[lendingstore.NoticeDue] != 1 {
+		t.Fatalf("no funds on the due date: %s %v", b.Installments[0].Status, e.notices(broke))
+	}
+	e.runEMI("2025-03-01", 2, true)
+	e.runEMI("2025-03-02", 1, false)
+	b, _ = e.w.Loans.GetWithInstallments(context.Background(), broke)
+	if n := e.notices(broke); b.Installments[0].Status != lending.InstOverdue || n[lendingstore.NoticeOverdue] != 1 || n[lendingstore.NoticeReminder] != 1 {
+		t.Fatalf("overdue: %s %v", b.Installments[0].Status, n)
+	}
+	e.verify(payWallet)
+}
+
+func ledgerEvent(t *testing.T, typ ledger.TxType, txID string, at time.Time, postings ...ledgerstore.PostingData) events.Envelope {
+	env, err := events.New(events.Meta{EventID: "LTX#" + txID, CorrelationID: "c-" + txID, OccurredAt: at, Domain: "ledger",
+		Type: ledgerstore.EventTransactionCommitted, Version: 1},
+		ledgerstore.TransactionCommitted{TxID: txID, Type: string(typ), Postings: postings, At: ledger.FormatTime(at),
+			Meta: ledgerstore.MetaData{CorrelationID: "c", Actor: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// TestCreditScoreOncePerTransaction: one ledger event delivered twice → one change.
+func TestCreditScoreOncePerTransaction(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxWith("c")
+	e.profile("cs", 650, "1000")
+	rpy := ledgerEvent(t, ledger.TypeRepayment, "rpy-1", time.Now(), ledgerstore.PostingData{From: "wallet:cs", To: "loan:L1", Amount: "10.00"},
+		ledgerstore.PostingData{From: "wallet:cs", To: "interest-income#03", Amount: "1.00"})
+	dep := ledgerEvent(t, ledger.TypeDeposit, "dep-1", time.Now(), ledgerstore.PostingData{From: "external#01", To: "wallet:cs", Amount: "10.00"})
+	wdr := ledgerEvent(t, ledger.TypeWithdrawal, "wdr-1", time.Now(), ledgerstore.PostingData{From: "wallet:cs", To: "external#01", Amount: "1.00"})
+	var wg sync.WaitGroup
+	for _, env := range []events.Envelope{rpy, rpy, dep, dep, wdr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, _ := e.w.CreditScore(ctx, sqsOf(t, env)); len(resp.BatchItemFailures) > 0 {
+				t.Error("credit score failed")
+			}
+		}()
+	}
+	wg.Wait()
+	p, _, _ := e.w.Profiles.Get(ctx, "cs")
+	if p.CreditScore != 675 { // 650 + 20 + 5
+		t.Fatalf("score %d", p.CreditScore)
+	}
+	// Clamped at 900: still once.
+	e.profile("top", 895, "1000")
+	top := ledgerEvent(t, ledger.TypeRepayment, "rpy-top", time.Now(), ledgerstore.PostingData{From: "wallet:top", To: "loan:L2", Amount: "10.00"})
+	e.w.CreditScore(ctx, sqsOf(t, top))
+	e.w.CreditScore(ctx, sqsOf(t, top))
+	if p, _, _ := e.w.Profiles.Get(ctx, "top"); p.CreditScore != 900 {
+		t.Fatalf("score %d", p.CreditScore)
+	}
+}
+
+// TestFraudWindow: 11 wallet transactions within 5 s → exactly one alert (delivered by many
+// concurrent "instances", some twice); 10 → none; 11 spread over 6 s → none.
+func TestFraudWindow(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxWith("c")
+	base := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	deliver := func(user string, n int, step time.Duration, twice bool) {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			env := ledgerEvent(t, ledger.TypeDeposit, fmt.Sprintf("dep-%s-%d", user, i), base.Add(time.Duration(i)*step),
+				ledgerstore.PostingData{From: "external#01", To: "wallet:" + user, Amount: "1.00"})
+			for k := 0; k < map[bool]int{true: 2, false: 1}[twice]; k++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if resp, _ := e.w.Fraud(ctx, sqsOf(t, env)); len(resp.BatchItemFailures) > 0 {
+						t.Error("fraud failed")
+					}
+				}()
+			}
+		}
+		wg.Wait()
+	}
+	deliver("burst", 11, 400*time.Millisecond, true) // 11 within 4 s
+	deliver("ten", 10, 100*time.Millisecond, false)
+	deliver("spread", 11, 600*time.Millisecond, false) // 11 over 6 s: any 5 s window holds ≤ 10
+	alerts, _, err := e.w.Loans.Alerts(ctx, 50, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || alerts[0].UserID != "burst" || alerts[0].Count != 11 {
+		t.Fatalf("alerts %+v", alerts)
+	}
+}

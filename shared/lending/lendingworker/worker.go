@@ -1,0 +1,96 @@
+// Package lendingworker holds the lending product's asynchronous workers: the risk assessment
+// (LoanSubmitted), the disbursal enqueuer (LoanApproved → disbursal.fifo) and the disbursal
+// consumer, the daily EMI job, the credit-score updater and the fraud detector (ledger events).
+// Each is idempotent: it tolerates duplicate and reordered deliveries because every write it
+// makes is conditional on a deterministic key, a state or a version. It must never publish an
+// event itself (the relay derives them), hold business rules (package lending does), or trust
+// in-memory state across invocations.
+package lendingworker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"holdfast/shared/ledger/ledgerstore"
+	"holdfast/shared/lending"
+	"holdfast/shared/lending/lendingstore"
+	"holdfast/shared/platform/awsconfig"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/config"
+	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/metrics"
+)
+
+// SQSAPI is the part of the SQS client the disbursal enqueuer uses.
+type SQSAPI interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// Worker holds every lending worker's dependencies.
+type Worker struct {
+	Loans        *lendingstore.LoanStore
+	Profiles     *lendingstore.ProfileStore
+	Ledger       lendingstore.Ledger
+	Clock        clock.Clock
+	Calendar     clock.Calendar
+	Policy       lending.RiskPolicy
+	Log          *slog.Logger
+	Metrics      *metrics.Emitter
+	SQS          SQSAPI
+	DisbursalURL string // DISBURSAL_QUEUE_URL
+	// EMIConcurrency bounds the installments the EMI job handles at once (per run).
+	EMIConcurrency int
+}
+
+// New builds a worker over one DynamoDB client and table.
+func New(db *dynamodb.Client, table string, clk clock.Clock, cal clock.Calendar, log *slog.Logger, m *metrics.Emitter) (*Worker, error) {
+	if table == "" {
+		return nil, errors.New("LENDING_TABLE is not set")
+	}
+	led, err := ledgerstore.New(db, ledgerstore.Options{Table: table, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{Loans: lendingstore.NewLoanStore(db, table), Profiles: lendingstore.NewProfileStore(db, table),
+		Ledger: led, Clock: clk, Calendar: cal, Policy: lending.DefaultRiskPolicy(), Log: log, Metrics: m, EMIConcurrency: 16}, nil
+}
+
+// Start runs the handler pick chooses as a Lambda function:
+//
+//	func main() { lendingworker.Start(lendingworker.(*Worker).Assess) }
+func Start[E, R any](pick func(*Worker, context.Context, E) (R, error)) {
+	ctx := context.Background()
+	w, err := fromEnvironment(ctx)
+	if err != nil {
+		logging.New(os.Stderr, slog.LevelInfo, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")).Error("worker cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context, ev E) (R, error) { return pick(w, ctx, ev) })
+}
+
+func fromEnvironment(ctx context.Context) (*Worker, error) {
+	cfg, err := config.FromOS()
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	log := logging.New(os.Stdout, cfg.LogLevel, cfg.FunctionName)
+	m := metrics.New(os.Stdout, metrics.Namespace, map[string]string{"function": cfg.FunctionName})
+	w, err := New(dynamodb.NewFromConfig(awsCfg), cfg.LendingTable, clock.ForMode(cfg.Mode), clock.NewCalendar(cfg.BusinessTimezone), log, m)
+	if err != nil {
+		return nil, err
+	}
+	w.SQS = sqs.NewFromConfig(awsCfg)
+	w.DisbursalURL = os.Getenv("DISBURSAL_QUEUE_URL")
+	return w, nil
+}
