@@ -7,14 +7,14 @@ GOFLAGS_BUILD := -trimpath -tags lambda.norpc -ldflags "-s -w"
 HTTP_ADDR  ?= 127.0.0.1:3000
 WS_ADDR    ?= 127.0.0.1:3001
 
-.PHONY: run test lint build build-host deploy clean bench tools
+.PHONY: run test lint build build-host deploy clean bench tools chromium
 
 ## run: build host binaries and start the local cloud (HTTP :3000, WebSocket :3001)
 run: build-host tools
 	.build/holdfast local --http $(HTTP_ADDR) --ws $(WS_ADDR) --version $(VERSION)
 
 ## test: every test, unit to end-to-end (needs moto_server; .ci/run installs it)
-test: build-host
+test: build-host chromium
 	$(GO) test -p 2 -timeout 20m -count=1 ./...
 
 ## lint: formatting, vet, and the SAM template
@@ -38,6 +38,10 @@ build-host:
 	  CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $$tmp/ ./functions/... && \
 	  for f in $(FUNCTIONS); do mkdir -p .build/host/$$f && mv -f $$tmp/$$f .build/host/$$f/bootstrap; done; \
 	  rc=$$?; rm -rf $$tmp; exit $$rc
+
+## chromium: headless Chromium for the clinic board test (Debian package), when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 tools:
 	$(GO) build -o .build/holdfast ./cmd/holdfast

@@ -28,6 +28,8 @@ const usage = `holdfast — operator CLI
   holdfast schedule list                       list the template's schedules
   holdfast schedule run NAME [--as-of T]       fire a schedule now, with time T (RFC 3339)
   holdfast clock [--set T | --advance D | --reset]  read or move the local cloud's clock
+  holdfast ledger verify [--account ID]        verify one chain or the whole ledger (DynamoDB via the SDK)
+  holdfast dlq redrive [--stage S] [--notification ID] [--channel C]  re-drive dead-lettered notifications
 
 Every command that talks to a running local cloud takes --url (default http://127.0.0.1:3000).
 `
@@ -47,6 +49,10 @@ func main() {
 		err = runSchedule(os.Args[2:], os.Stdout)
 	case "clock":
 		err = runClock(os.Args[2:], os.Stdout)
+	case "dlq":
+		err = runDLQ(os.Args[2:], os.Stdout)
+	case "ledger":
+		err = runLedger(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -53,21 +53,30 @@ func TestTableIsWellFormed(t *testing.T) {
 
 // TestDecisions walks every route × every role (plus anonymous and role-less callers).
 func TestDecisions(t *testing.T) {
-	allowed := map[string][]string{
+	// The platform's own routes are pinned here, so changing who may call them is a deliberate
+	// edit in two places. Every other route is checked against its own entry (and against
+	// template.yaml by shared/archtest), so products add routes in one place only.
+	pinned := map[string][]string{
 		"GET /api/v1/health":       identity.AllRoles(),
 		"GET /api/v1/openapi.yaml": identity.AllRoles(),
 		"GET /api/v1/me":           {identity.RoleCustomer, identity.RoleAdmin},
 		"PATCH /api/v1/me":         {identity.RoleCustomer},
 		"GET /api/v1/audit":        {identity.RoleAdmin, identity.RoleAuditor},
 	}
-	if len(allowed) != len(Routes()) {
-		t.Fatalf("test covers %d routes, table has %d: %v", len(allowed), len(Routes()), Routes())
+	for rk := range pinned {
+		if _, ok := Lookup(rk); !ok {
+			t.Errorf("pinned route %s has no policy", rk)
+		}
 	}
 	for _, rk := range Routes() {
 		p, _ := Lookup(rk)
-		want, ok := allowed[rk]
-		if !ok {
-			t.Fatalf("no expectation for %s", rk)
+		want, ok := pinned[rk]
+		switch {
+		case ok:
+		case p.Public:
+			want = identity.AllRoles()
+		default:
+			want = p.Roles
 		}
 		anon := Decide(p, identity.Principal{}, nil)
 		if p.Public != (anon == nil) {
