@@ -1,0 +1,184 @@
+package clinicapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/clinic/board"
+	"holdfast/shared/clinic/clinicapi"
+	"holdfast/shared/localcloud/emulator/emulatortest"
+	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/config"
+	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/lambdahttp"
+	"holdfast/shared/platform/platformtest"
+)
+
+// TestMain runs against the package's emulator (moto), as the other in-process route tests do.
+func TestMain(m *testing.M) { emulatortest.Main(m) }
+
+const (
+	clinicTable      = "holdfast-clinic"
+	connectionsTable = "holdfast-connections"
+)
+
+// builds is every clinic route's handler, by route key.
+var builds = map[string]lambdahttp.Build{
+	"POST /api/v1/doctors":                              clinicapi.CreateDoctor,
+	"GET /api/v1/doctors":                               clinicapi.ListDoctors,
+	"GET /api/v1/doctors/{id}/slots":                    clinicapi.Slots,
+	"POST /api/v1/appointments":                         clinicapi.Book,
+	"GET /api/v1/appointments/{id}":                     clinicapi.GetAppointment,
+	"POST /api/v1/appointments/{id}/cancel":             clinicapi.Cancel,
+	"POST /api/v1/appointments/{id}/check-in":           clinicapi.CheckIn,
+	"POST /api/v1/appointments/{id}/emergency-check-in": clinicapi.EmergencyCheckIn,
+	"POST /api/v1/appointments/{id}/skip":               clinicapi.Skip,
+	"POST /api/v1/appointments/{id}/complete":           clinicapi.Complete,
+	"POST /api/v1/doctors/{id}/queue/next":              clinicapi.QueueNext,
+	"GET /api/v1/doctors/{id}/queue":                    clinicapi.Queue,
+	"GET /api/v1/doctors/{id}/stats":                    clinicapi.Stats,
+	"GET /api/v1/doctors/{id}/board":                    clinicapi.BoardSnapshot,
+	"POST /api/v1/doctors/{id}/display-tokens":          clinicapi.IssueDisplayToken,
+	"GET /board/{doctorId}":                             board.Page,
+}
+
+// clinicTableInput is CLINIC_TABLE as template.yaml declares it: pk/sk, gsi1, a stream.
+func clinicTableInput(name string) *dynamodb.CreateTableInput {
+	in := platformtest.PKSKTableInput(name)
+	in.AttributeDefinitions = append(in.AttributeDefinitions, strAttr("gsi1pk"), strAttr("gsi1sk"))
+	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{gsi1()}
+	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
+	return in
+}
+
+// connectionsTableInput is CONNECTIONS_TABLE as template.yaml declares it: pk/sk, gsi1.
+func connectionsTableInput(name string) *dynamodb.CreateTableInput {
+	in := platformtest.PKSKTableInput(name)
+	in.AttributeDefinitions = append(in.AttributeDefinitions, strAttr("gsi1pk"), strAttr("gsi1sk"))
+	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{gsi1()}
+	return in
+}
+
+func strAttr(n string) types.AttributeDefinition {
+	return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
+}
+
+func gsi1() types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{IndexName: aws.String("gsi1"),
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("gsi1pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange}},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}
+}
+
+type clinicEnv struct {
+	d   *httpapi.Deps
+	fns map[string]*lambdahttp.Function
+}
+
+// clinicSetup builds every clinic route in process against fresh audit, idempotency, clinic
+// and connections tables. The clock is 2025-01-15 10:00 UTC (15:30 in Asia/Kolkata).
+func clinicSetup(t *testing.T) *clinicEnv {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{
+			"HOLDFAST_VERSION":         "test",
+			"AWS_LAMBDA_FUNCTION_NAME": "holdfast-test",
+			"AUDIT_TABLE":              platformtest.AuditTable,
+			"IDEMPOTENCY_TABLE":        platformtest.IdempotencyTable,
+			"CLINIC_TABLE":             clinicTable,
+			"CONNECTIONS_TABLE":        connectionsTable,
+			"LOG_LEVEL":                "DEBUG",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &clinicEnv{d: platformtest.Deps(t, platformtest.Options{Config: cfg,
+		Clock: clock.NewFixed(time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC))}), fns: map[string]*lambdahttp.Function{}}
+	platformtest.CreateTables(t, e.d.DynamoDB, clinicTableInput(clinicTable), connectionsTableInput(connectionsTable))
+	for rk, b := range builds {
+		fn, err := lambdahttp.New(context.Background(), rk, e.d, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.fns[rk] = fn
+	}
+	return e
+}
+
+// call invokes route rk with its one path parameter ({id} or {doctorId}) set to id.
+func (e *clinicEnv) call(t *testing.T, rk, id string, c platformtest.Call) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	fn, ok := e.fns[rk]
+	if !ok {
+		t.Fatalf("no function for %s", rk)
+	}
+	method, path, _ := strings.Cut(rk, " ")
+	c.Method, c.RouteKey = method, rk
+	for _, p := range []string{"id", "doctorId"} {
+		if strings.Contains(path, "{"+p+"}") {
+			// API Gateway delivers the raw path percent-encoded and the parameter decoded.
+			path = strings.ReplaceAll(path, "{"+p+"}", url.PathEscape(id))
+			c.PathParams = map[string]string{p: id}
+		}
+	}
+	c.Path = path
+	resp, err := fn.Invoke(context.Background(), c.Event())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// items is every item of table, each rendered as canonical JSON, sorted: two calls compare
+// equal only if nothing was written, changed or deleted in between.
+func (e *clinicEnv) items(t *testing.T, table string) []string {
+	t.Helper()
+	var out []string
+	var start map[string]types.AttributeValue
+	for {
+		page, err := e.d.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table),
+			ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			var m map[string]any
+			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = page.LastEvaluatedKey
+	}
+	sort.Strings(out)
+	return out
+}
+
+func withBody(c platformtest.Call, body string) platformtest.Call {
+	c.Body = body
+	return c
+}
+
+func withQuery(c platformtest.Call, q string) platformtest.Call {
+	c.Query = q
+	return c
+}
