@@ -39,16 +39,12 @@ func ForeclosureTxID(loanID string) string { return ledger.DeriveID("fcl", loanI
 
 const maxSettleAttempts = 8
 
-// settleError reads a CommitWith failure: ledger busy/unknown → 503; anything else wrapped.
+// ledgerProblem reads a CommitWith failure: a ledger error becomes its problem (ledger.AsProblem,
+// the one mapping); anything else is wrapped with what was being done.
 func ledgerProblem(what string, err error) error {
 	var le *ledger.Error
 	if errors.As(err, &le) {
-		switch le.Code {
-		case ledger.CodeContention, ledger.CodeUnavailable, ledger.CodeOutcomeUnknown:
-			return problem.Unavailable("The ledger is busy; retry with the same Idempotency-Key.").WithCause(fmt.Errorf("%s: %w", what, err))
-		case ledger.CodeInsufficientFunds:
-			return problem.Unprocessable(ledger.CodeInsufficientFunds, "The wallet balance does not cover this payment.").WithCause(err)
-		}
+		return ledger.AsProblem(fmt.Errorf("%s: %w", what, err))
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
