@@ -62,6 +62,16 @@ func dateQuery(r *http.Request, d *httpapi.Deps, also ...string) (clock.Date, ma
 }
 
 // noBody accepts an absent body or an empty JSON object, and nothing else.
+// doctorDay reads what every doctor-day route takes: the doctor in the path and ?date=.
+func doctorDay(r *http.Request, d *httpapi.Deps) (string, clock.Date, error) {
+	id, err := doctorParam(r)
+	if err != nil {
+		return "", clock.Date{}, err
+	}
+	date, _, err := dateQuery(r, d)
+	return id, date, err
+}
+
 func noBody(r *http.Request) error {
 	var empty struct{}
 	_, err := httpapi.DecodeOptional(r, &empty)

@@ -110,11 +110,7 @@ func Slots(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := doctorParam(r)
-		if err != nil {
-			return nil, err
-		}
-		date, _, err := dateQuery(r, d)
+		id, date, err := doctorDay(r, d)
 		if err != nil {
 			return nil, err
 		}

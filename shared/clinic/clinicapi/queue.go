@@ -42,11 +42,7 @@ func Queue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := doctorParam(r)
-		if err != nil {
-			return nil, err
-		}
-		date, _, err := dateQuery(r, d)
+		id, date, err := doctorDay(r, d)
 		if err != nil {
 			return nil, err
 		}
@@ -137,11 +133,7 @@ func BoardSnapshot(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) 
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := doctorParam(r)
-		if err != nil {
-			return nil, err
-		}
-		date, _, err := dateQuery(r, d)
+		id, date, err := doctorDay(r, d)
 		if err != nil {
 			return nil, err
 		}

@@ -242,16 +242,9 @@ func Approve(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		audit.SetEntity(ctx, "loan", id)
-		approver := identity.FromContext(ctx).Subject
-		now := d.Clock.Now(ctx)
-		c, err := x.loans.Transition(ctx, id, func(cur lendingstore.Loaded) (lending.Change, error) {
+		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, approver string, now time.Time) (lending.Change, error) {
 			return cur.Loan.Approve(approver, note, correlation.FromContext(ctx), now)
-		}, nil)
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.JSON(http.StatusOK, viewLoan(c.Loan))
+		})
 	}, nil
 }
 
@@ -281,19 +274,12 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if note == "" {
 			return nil, problem.Validation(problem.Field("note", "must not be blank"))
 		}
-		audit.SetEntity(ctx, "loan", id)
-		actor := identity.FromContext(ctx).Subject
-		now := d.Clock.Now(ctx)
-		c, err := x.loans.Transition(ctx, id, func(cur lendingstore.Loaded) (lending.Change, error) {
+		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
 			if cur.Loan.UserID == actor {
 				return lending.Change{}, problem.New(http.StatusForbidden, lending.CodeSelfApproval, "An applicant may not decide on their own loan.")
 			}
 			return cur.Loan.Transition(lending.ActionReject, actor, note, correlation.FromContext(ctx), now)
-		}, nil)
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.JSON(http.StatusOK, viewLoan(c.Loan))
+		})
 	}, nil
 }
 
@@ -327,17 +313,26 @@ func Cancel(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if _, err := x.loadOwned(ctx, id, false); err != nil {
 			return nil, err
 		}
-		audit.SetEntity(ctx, "loan", id)
-		actor := identity.FromContext(ctx).Subject
-		now := d.Clock.Now(ctx)
-		c, err := x.loans.Transition(ctx, id, func(cur lendingstore.Loaded) (lending.Change, error) {
+		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
 			return cur.Loan.Transition(lending.ActionCancel, actor, reason, correlation.FromContext(ctx), now)
-		}, nil)
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.JSON(http.StatusOK, viewLoan(c.Loan))
+		})
 	}, nil
+}
+
+// decide commits one decision on loan id as the caller, at the clock's time, and answers with
+// the loan: the tail every approve/reject/cancel shares (their validation differs).
+func (x *deps) decide(ctx context.Context, d *httpapi.Deps, id string,
+	next func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error)) (*httpapi.Response, error) {
+	audit.SetEntity(ctx, "loan", id)
+	actor := identity.FromContext(ctx).Subject
+	now := d.Clock.Now(ctx)
+	c, err := x.loans.Transition(ctx, id, func(cur lendingstore.Loaded) (lending.Change, error) {
+		return next(cur, actor, now)
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, viewLoan(c.Loan))
 }
 
 type timelineView struct {
