@@ -7,6 +7,7 @@ package platformtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -84,7 +85,7 @@ func CreateTables(tb testing.TB, db *dynamodb.Client, inputs ...*dynamodb.Create
 	tb.Helper()
 	ctx := context.Background()
 	for _, in := range inputs {
-		if _, err := db.CreateTable(ctx, in); err != nil {
+		if _, err := db.CreateTable(ctx, in); err != nil && !sameTableExists(ctx, db, in, err) {
 			tb.Fatalf("create table %s: %v", aws.ToString(in.TableName), err)
 		}
 		if len(in.KeySchema) == 1 {
@@ -244,4 +245,26 @@ func JSON(tb testing.TB, resp events.APIGatewayV2HTTPResponse, v any) {
 	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
 		tb.Fatalf("response %d body %q: %v", resp.StatusCode, resp.Body, err)
 	}
+}
+
+// sameTableExists reports whether a CreateTable that failed with ResourceInUseException met a
+// table with exactly the requested key schema. The emulator is reset before every test, so
+// that table is this create's own, retried by the SDK after its first answer was lost (moto
+// sometimes sends a response whose CRC32 header does not match the body).
+func sameTableExists(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput, err error) bool {
+	var inUse *types.ResourceInUseException
+	if !errors.As(err, &inUse) {
+		return false
+	}
+	out, derr := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
+	if derr != nil || len(out.Table.KeySchema) != len(in.KeySchema) {
+		return false
+	}
+	for i, k := range in.KeySchema {
+		got := out.Table.KeySchema[i]
+		if aws.ToString(got.AttributeName) != aws.ToString(k.AttributeName) || got.KeyType != k.KeyType {
+			return false
+		}
+	}
+	return len(out.Table.GlobalSecondaryIndexes) == len(in.GlobalSecondaryIndexes)
 }
