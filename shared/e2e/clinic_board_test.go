@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,10 +82,19 @@ func startChromium(t *testing.T, ctx context.Context) *cdp {
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
 		"--user-data-dir="+dir, "--remote-debugging-port=0", "--window-size=1280,800", "about:blank")
+	// Its own process group, killed whole: Chromium's zygote and renderers outlive a killed
+	// parent and keep writing into the profile folder the test then removes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		for i := 0; i < 50 && syscall.Kill(-cmd.Process.Pid, 0) == nil; i++ {
+			time.Sleep(20 * time.Millisecond) // the group's last members are being reaped
+		}
+	})
 	var port string
 	eventually(t, 30*time.Second, "chromium writes DevToolsActivePort", func() bool {
 		b, err := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))

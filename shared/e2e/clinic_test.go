@@ -152,8 +152,15 @@ func (w *watcher) latest() map[string]any {
 // one did.
 func both(t *testing.T, a, b *watcher, v int, since time.Time) time.Duration {
 	t.Helper()
+	return bothWithin(t, a, b, v, since, 10*time.Second)
+}
+
+// bothWithin is both with a chosen wait: the figures test measures the lag, so a slow update
+// is a figure there, and only one that never comes fails it.
+func bothWithin(t *testing.T, a, b *watcher, v int, since time.Time, within time.Duration) time.Duration {
+	t.Helper()
 	var lag time.Duration
-	eventually(t, 10*time.Second, fmt.Sprintf("both watchers see version %d", v), func() bool {
+	eventually(t, within, fmt.Sprintf("both watchers see version %d", v), func() bool {
 		ta, oka := a.reached(v)
 		tb, okb := b.reached(v)
 		if !oka || !okb {
@@ -438,9 +445,9 @@ func TestClinicFigures(t *testing.T) {
 		at := time.Now()
 		e.post(t, "/api/v1/appointments/"+id+"/check-in", e.reception, 200)
 		v := num(e.queue(t)["version"])
-		upd = append(upd, both(t, a, b, v, at))
+		upd = append(upd, bothWithin(t, a, b, v, at, time.Minute))
 	}
-	t.Logf("FIGURE check-in → both watchers updated, %d check-ins: p50 %v p95 %v", len(upd), percentile(upd, .5), percentile(upd, .95))
+	t.Logf("FIGURE check-in → both watchers updated, %d check-ins: p50 %v p95 %v max %v", len(upd), percentile(upd, .5), percentile(upd, .95), percentile(upd, 1))
 	for c := range clients {
 		wg.Add(1)
 		go func() {
