@@ -98,7 +98,7 @@ func TestSQSMappingRetriesOnlyTheFailedMessageThenDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dead []string
-	eventually(t, 30*time.Second, "the malformed message reaches the DLQ", func() bool {
+	eventually(t, 2*time.Minute, "the malformed message reaches the DLQ", func() bool {
 		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 		if err != nil {
 			t.Fatal(err)
