@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -169,9 +170,15 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	return nil
 }
 
-// AWSConfig is an SDK config aimed at the emulator with dummy static credentials.
+// AWSConfig is an SDK config aimed at the emulator with dummy static credentials. It opens a
+// new loopback connection per request: moto's server closes kept-alive connections under load,
+// and a response lost that way makes the SDK retry a write the emulator already applied (seen
+// as a ResourceInUse on CreateTable and a 409 on an idempotency record).
 func (e *Emulator) AWSConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts := append([]func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.DisableKeepAlives = true
+		})),
 		config.WithRegion(Region),
 		config.WithBaseEndpoint(e.Endpoint),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
