@@ -60,12 +60,10 @@ func queueURL(t *testing.T, logicalID string) string {
 
 func busEventBody(t *testing.T, env events.Envelope) string {
 	t.Helper()
-	detail, err := env.Detail()
+	b, err := events.Delivered(env, uniq("bus"), "123456789012", "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"version": "0", "id": uniq("bus"), "detail-type": env.DetailType(), "source": env.Source(),
-		"account": "123456789012", "time": time.Now().UTC().Format(time.RFC3339), "region": "us-east-1", "resources": []string{}, "detail": json.RawMessage(detail)})
 	return string(b)
 }
 

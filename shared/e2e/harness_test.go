@@ -85,8 +85,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	if code != 0 && os.Getenv("E2E_DUMP_LOGS") != "" {
-		fmt.Fprintln(os.Stderr, fnLogs.String())
+	if code != 0 {
+		reportFunctionLogs()
 	}
 	cloud.Close()
 	os.RemoveAll(state)
@@ -173,4 +173,35 @@ func expiredToken(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// reportFunctionLogs runs after a failure: it keeps every function's log in a file and prints
+// the last warnings and errors, so a failure seen only in CI can still be explained.
+func reportFunctionLogs() {
+	all := fnLogs.String()
+	if os.Getenv("E2E_DUMP_LOGS") != "" {
+		fmt.Fprintln(os.Stderr, all)
+	}
+	if f, err := os.CreateTemp("", "holdfast-e2e-functions-*.log"); err == nil {
+		_, _ = f.WriteString(all)
+		_ = f.Close()
+		fmt.Fprintln(os.Stderr, "function logs kept in", f.Name())
+	}
+	var bad []string
+	for _, line := range strings.Split(all, "\n") {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			bad = append(bad, line)
+		}
+	}
+	const keep = 40
+	if len(bad) > keep {
+		fmt.Fprintf(os.Stderr, "(%d earlier warnings and errors omitted)\n", len(bad)-keep)
+		bad = bad[len(bad)-keep:]
+	}
+	for _, line := range bad {
+		if len(line) > 600 {
+			line = line[:600] + "…"
+		}
+		fmt.Fprintln(os.Stderr, line)
+	}
 }

@@ -55,30 +55,12 @@ var builds = map[string]lambdahttp.Build{
 
 // clinicTableInput is CLINIC_TABLE as template.yaml declares it: pk/sk, gsi1, a stream.
 func clinicTableInput(name string) *dynamodb.CreateTableInput {
-	in := platformtest.PKSKTableInput(name)
-	in.AttributeDefinitions = append(in.AttributeDefinitions, strAttr("gsi1pk"), strAttr("gsi1sk"))
-	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{gsi1()}
-	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
-	return in
+	return platformtest.ProductTableInput(name, 1, true)
 }
 
 // connectionsTableInput is CONNECTIONS_TABLE as template.yaml declares it: pk/sk, gsi1.
 func connectionsTableInput(name string) *dynamodb.CreateTableInput {
-	in := platformtest.PKSKTableInput(name)
-	in.AttributeDefinitions = append(in.AttributeDefinitions, strAttr("gsi1pk"), strAttr("gsi1sk"))
-	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{gsi1()}
-	return in
-}
-
-func strAttr(n string) types.AttributeDefinition {
-	return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
-}
-
-func gsi1() types.GlobalSecondaryIndex {
-	return types.GlobalSecondaryIndex{IndexName: aws.String("gsi1"),
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("gsi1pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange}},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}
+	return platformtest.ProductTableInput(name, 1, false)
 }
 
 type clinicEnv struct {

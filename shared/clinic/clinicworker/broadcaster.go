@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,8 +48,8 @@ type dayRef struct{ doctor, date string }
 
 // Handle processes an SQS batch of QueueChanged events: one snapshot per doctor-day in the
 // batch (coalescing bursts), sent to every live connection watching that doctor. A day whose
-// snapshot cannot be read fails its messages (SQS redelivers them); a socket that cannot be
-// reached is not retried — it re-syncs on reconnect, and a gone one is removed.
+// snapshot cannot be read, or a live watcher cannot be reached after retries, fails its messages
+// (SQS redelivers them); a gone connection (410) is removed and not retried.
 func (b *Broadcaster) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
 	msgs := map[dayRef][]string{}
@@ -118,7 +119,7 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 		go func(id string) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := b.Poster.Send(ctx, id, frame)
+			err := b.send(ctx, id, frame)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -138,5 +139,36 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 	if b.Metrics != nil {
 		_ = b.Metrics.Count(ctx, "QueueBroadcasts", map[string]string{})
 	}
+	if failed > 0 {
+		// A live watcher would otherwise keep a stale queue until the next change. Failing the
+		// messages has SQS deliver them again; the snapshot is read afresh then, and watchers
+		// that already hold it drop the repeat by its version.
+		return fmt.Errorf("%d of %d watchers not reached", failed, len(conns))
+	}
 	return nil
+}
+
+// sendAttempts and sendPause bound the in-invocation retries of a post that failed for a
+// reason other than a gone connection (a throttle, a timeout, a 5xx of the management API).
+const sendAttempts = 3
+
+var sendPause = 100 * time.Millisecond
+
+// send posts one frame, retrying a transient failure twice (100 ms, then 200 ms apart).
+func (b *Broadcaster) send(ctx context.Context, id string, frame []byte) error {
+	var err error
+	for attempt := 1; attempt <= sendAttempts; attempt++ {
+		if err = b.Poster.Send(ctx, id, frame); err == nil || errors.Is(err, wsconn.ErrGone) {
+			return err
+		}
+		if attempt == sendAttempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * sendPause):
+		}
+	}
+	return err
 }

@@ -162,12 +162,10 @@ func loanEvent(t *testing.T, typ, loanID string) lambdaevents.SQSEvent {
 }
 
 func sqsOf(t *testing.T, env events.Envelope) lambdaevents.SQSEvent {
-	detail, err := env.Detail()
+	body, err := events.Delivered(env, "bus-1", "123456789012", "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]any{"version": "0", "id": "bus-1", "detail-type": env.DetailType(), "source": env.Source(),
-		"account": "123456789012", "time": env.Meta.OccurredAt, "region": "us-east-1", "resources": []string{}, "detail": json.RawMessage(detail)})
 	return lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{{MessageId: "m-" + env.Meta.EventID, Body: string(body)}}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -320,6 +321,11 @@ func (d *Deployment) createQueue(ctx context.Context, q *sqs.Client, res *Resour
 	}
 	d.refs[res.LogicalID] = *out.QueueUrl
 	d.attrs[res.LogicalID]["QueueUrl"] = *out.QueueUrl
+	visibility := "30" // SQS's default
+	if v, ok := attrs["VisibilityTimeout"]; ok {
+		visibility = v
+	}
+	d.attrs[res.LogicalID]["VisibilityTimeout"] = visibility
 	return nil
 }
 
@@ -474,6 +480,10 @@ func (d *Deployment) resolveFunctions() error {
 				if m.QueueURL == "" {
 					return fmt.Errorf("%s.%s: queue %s is not in the template", fn.LogicalID, evName, arn)
 				}
+				// Lambda refuses such a mapping: a batch could come back while still being handled.
+				if vis, err := strconv.Atoi(d.queueAttrByARN(arn, "VisibilityTimeout")); err == nil && time.Duration(vis)*time.Second < fn.Timeout {
+					return fmt.Errorf("%s.%s: queue visibility timeout %d s is less than the function timeout %v", fn.LogicalID, evName, vis, fn.Timeout)
+				}
 				d.SQS = append(d.SQS, m)
 			case "DynamoDB":
 				arn := str(ep, "Stream")
@@ -510,10 +520,12 @@ func (d *Deployment) resolveFunctions() error {
 	return nil
 }
 
-func (d *Deployment) queueURLByARN(arn string) string {
+func (d *Deployment) queueURLByARN(arn string) string { return d.queueAttrByARN(arn, "QueueUrl") }
+
+func (d *Deployment) queueAttrByARN(arn, attr string) string {
 	for _, at := range d.attrs {
 		if at["Arn"] == arn {
-			return at["QueueUrl"]
+			return at[attr]
 		}
 	}
 	return ""

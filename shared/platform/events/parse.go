@@ -49,6 +49,18 @@ func Parse(body []byte) (Received, error) {
 	return Received{Envelope: env, BusEventID: ev.ID, Time: ev.Time, Account: ev.Account, Region: ev.Region}, nil
 }
 
+// Delivered is env as an EventBridge rule delivers it to a target — the body of the SQS
+// message — with busEventID as EventBridge's id; Parse reads it back. Tests and tools use it to
+// hand a consumer exactly what the bus would.
+func Delivered(env Envelope, busEventID, account, region string) ([]byte, error) {
+	detail, err := env.Detail()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(busEvent{Version: "0", ID: busEventID, DetailType: env.DetailType(), Source: env.Source(),
+		Account: account, Time: env.Meta.OccurredAt.UTC(), Region: region, Resources: []string{}, Detail: detail})
+}
+
 // ParseSQS reads an event delivered by an EventBridge rule to an SQS queue.
 func ParseSQS(msg lambdaevents.SQSMessage) (Received, error) {
 	rec, err := Parse([]byte(msg.Body))

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -78,6 +79,21 @@ func PKSKTableInput(name string) *dynamodb.CreateTableInput {
 		AttributeDefinitions: []types.AttributeDefinition{attr("pk"), attr("sk")},
 		KeySchema:            []types.KeySchemaElement{key("pk", types.KeyTypeHash), key("sk", types.KeyTypeRange)},
 	}
+}
+
+// ProductTableInput is a product table as template.yaml declares one: pk/sk strings, gsi1..gsiN
+// (gsiNpk/gsiNsk, projecting ALL) and, when stream is set, a NEW_AND_OLD_IMAGES stream.
+func ProductTableInput(name string, gsis int, stream bool) *dynamodb.CreateTableInput {
+	in := PKSKTableInput(name)
+	for i := 1; i <= gsis; i++ {
+		n := fmt.Sprintf("gsi%d", i)
+		in.AttributeDefinitions = append(in.AttributeDefinitions, attr(n+"pk"), attr(n+"sk"))
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi(n))
+	}
+	if stream {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
+	}
+	return in
 }
 
 // CreateTables creates each table (and the idempotency TTL) or fails the test.
