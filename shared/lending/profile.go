@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"holdfast/shared/notify"
 	"holdfast/shared/platform/problem"
 )
 
@@ -28,9 +29,12 @@ type Profile struct {
 	UserID        string
 	CreditScore   int
 	MonthlyIncome *decimal.Decimal // nil until the customer declares one
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Version       int64 // 1 on creation; every change adds one
+	// Contact is where the platform's own notices go (EMI reminders, disbursal and overdue
+	// notices, booking confirmations, "you are next"); empty fields are channels not used.
+	Contact   Contact
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64 // 1 on creation; every change adds one
 }
 
 // NewProfile is a first-time profile: the default credit score and no declared income.
@@ -91,4 +95,66 @@ func ParseMonthlyIncome(s string) (decimal.Decimal, error) {
 		return bad(fmt.Sprintf("must be at most %d", MaxMonthlyIncome))
 	}
 	return d.Round(2), nil
+}
+
+// Contact is a user's notification addresses. They are personal data: never on the bus, never
+// in a log line, redacted in audit records.
+type Contact struct {
+	Email    string
+	Phone    string // E.164
+	FCMToken string // a push registration token
+}
+
+// Empty reports whether no channel is set.
+func (c Contact) Empty() bool { return c == Contact{} }
+
+// Contact field names on the wire.
+const (
+	FieldEmail    = "email"
+	FieldPhone    = "phone"
+	FieldFCMToken = "fcmToken"
+)
+
+// ContactChange is what PATCH /api/v1/me may change: nil leaves a field as it is, "" removes it.
+type ContactChange struct {
+	Email, Phone, FCMToken *string
+}
+
+// IsZero reports whether the change names no field.
+func (c ContactChange) IsZero() bool { return c.Email == nil && c.Phone == nil && c.FCMToken == nil }
+
+// Validate names every field that is neither "" (remove) nor a valid address of its kind.
+func (c ContactChange) Validate() error {
+	var v problem.Validator
+	if c.Email != nil && *c.Email != "" && !notify.ValidEmail(*c.Email) {
+		v.Add(FieldEmail, "must be a valid email address, or \"\" to remove it")
+	}
+	if c.Phone != nil && *c.Phone != "" && !notify.ValidE164(*c.Phone) {
+		v.Add(FieldPhone, "must be in E.164 form, e.g. +919876543210, or \"\" to remove it")
+	}
+	if c.FCMToken != nil && *c.FCMToken != "" && !notify.ValidFCMToken(*c.FCMToken) {
+		v.Add(FieldFCMToken, "must be an FCM registration token, or \"\" to remove it")
+	}
+	return v.Err()
+}
+
+// ChangeContact returns p with the (validated) change applied.
+func (p Profile) ChangeContact(c ContactChange, now time.Time) Profile {
+	next := p.Contact
+	if c.Email != nil {
+		next.Email = *c.Email
+	}
+	if c.Phone != nil {
+		next.Phone = *c.Phone
+	}
+	if c.FCMToken != nil {
+		next.FCMToken = *c.FCMToken
+	}
+	if next == p.Contact {
+		return p
+	}
+	p.Contact = next
+	p.UpdatedAt = now
+	p.Version++
+	return p
 }

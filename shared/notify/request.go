@@ -75,6 +75,9 @@ func ValidEmail(s string) bool {
 // ValidE164 reports whether s is a phone number in E.164 (+, country code, up to 15 digits).
 func ValidE164(s string) bool { return e164.MatchString(s) }
 
+// ValidFCMToken reports whether s has the shape of an FCM registration token.
+func ValidFCMToken(s string) bool { return len(s) <= MaxFCMToken && fcmToken.MatchString(s) }
+
 func chars(s string) int { return utf8.RuneCountInString(s) }
 
 // Validate checks the request for its type and names every bad field. It returns the
@@ -121,7 +124,7 @@ func (r Request) Validate() ([]Channel, error) {
 		switch {
 		case r.FCMToken == "":
 			v.Add(fieldFCMToken, "is required for PUSH")
-		case len(r.FCMToken) > MaxFCMToken || !fcmToken.MatchString(r.FCMToken):
+		case !ValidFCMToken(r.FCMToken):
 			v.Add(fieldFCMToken, "must be an FCM registration token")
 		}
 		switch {

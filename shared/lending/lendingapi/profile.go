@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"holdfast/shared/lending"
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/audit"
@@ -20,14 +22,17 @@ type profileView struct {
 	UserID        string    `json:"userId"`
 	CreditScore   int       `json:"creditScore"`
 	MonthlyIncome *string   `json:"monthlyIncome,omitempty"` // absent until declared
+	Email         string    `json:"email,omitempty"`
+	Phone         string    `json:"phone,omitempty"`
+	FCMToken      string    `json:"fcmToken,omitempty"`
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	Version       int64     `json:"version"`
 }
 
 func view(p lending.Profile) profileView {
-	v := profileView{UserID: p.UserID, CreditScore: p.CreditScore,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version}
+	v := profileView{UserID: p.UserID, CreditScore: p.CreditScore, Email: p.Contact.Email, Phone: p.Contact.Phone,
+		FCMToken: p.Contact.FCMToken, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version}
 	if p.MonthlyIncome != nil {
 		s := p.MonthlyIncome.StringFixed(2)
 		v.MonthlyIncome = &s
@@ -74,9 +79,14 @@ func GetMe(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 
 type patchMeRequest struct {
 	MonthlyIncome *string `json:"monthlyIncome"`
+	Email         *string `json:"email"`
+	Phone         *string `json:"phone"`
+	FCMToken      *string `json:"fcmToken"`
 }
 
-// PatchMe builds PATCH /api/v1/me {monthlyIncome}: declares the caller's monthly income.
+// PatchMe builds PATCH /api/v1/me {monthlyIncome?, email?, phone?, fcmToken?}: declares the
+// caller's monthly income and sets ("" removes) where the platform's notices reach them. At
+// least one field; every bad field is named and nothing is written.
 func PatchMe(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	store, err := profileStore(d)
 	if err != nil {
@@ -92,17 +102,32 @@ func PatchMe(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		if req.MonthlyIncome == nil {
-			return nil, problem.Validation(problem.Field(lending.FieldMonthlyIncome, "is required"))
+		contact := lending.ContactChange{Email: req.Email, Phone: req.Phone, FCMToken: req.FCMToken}
+		if req.MonthlyIncome == nil && contact.IsZero() {
+			return nil, problem.Validation(problem.Field(lending.FieldMonthlyIncome, "monthlyIncome, email, phone or fcmToken is required"))
 		}
-		income, err := lending.ParseMonthlyIncome(*req.MonthlyIncome)
-		if err != nil {
+		var income *decimal.Decimal
+		var v problem.Validator
+		if req.MonthlyIncome != nil {
+			parsed, err := lending.ParseMonthlyIncome(*req.MonthlyIncome)
+			if err := v.Merge(err); err != nil {
+				return nil, err
+			}
+			income = &parsed
+		}
+		if err := v.Merge(contact.Validate()); err != nil {
+			return nil, err
+		}
+		if err := v.Err(); err != nil {
 			return nil, err
 		}
 		audit.SetEntity(ctx, "profile", sub)
 		now := d.Clock.Now(ctx)
 		p, err := store.Update(ctx, sub, now, func(cur lending.Profile) (lending.Profile, error) {
-			return cur.DeclareMonthlyIncome(income, now), nil
+			if income != nil {
+				cur = cur.DeclareMonthlyIncome(*income, now)
+			}
+			return cur.ChangeContact(contact, now), nil
 		})
 		if err != nil {
 			return nil, err

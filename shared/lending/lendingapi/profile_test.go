@@ -26,6 +26,9 @@ type profile struct {
 	UserID        string  `json:"userId"`
 	CreditScore   int     `json:"creditScore"`
 	MonthlyIncome *string `json:"monthlyIncome"`
+	Email         string  `json:"email"`
+	Phone         string  `json:"phone"`
+	FCMToken      string  `json:"fcmToken"`
 	CreatedAt     string  `json:"createdAt"`
 	UpdatedAt     string  `json:"updatedAt"`
 	Version       int64   `json:"version"`
@@ -143,6 +146,13 @@ func TestPatchMeBadInputWritesNothing(t *testing.T) {
 		{`{"monthlyIncome":null}`, problem.CodeValidation, "monthlyIncome"},
 		{`{}`, problem.CodeValidation, "monthlyIncome"},
 		{`{"monthlyIncome":"1.00","creditScore":900}`, problem.CodeUnknownField, "creditScore"},
+		{`{"email":"not-an-address"}`, problem.CodeValidation, "email"},
+		{`{"email":"Asha <asha@example.com>"}`, problem.CodeValidation, "email"},
+		{`{"phone":"9876543210"}`, problem.CodeValidation, "phone"},
+		{`{"phone":"+91 98765 43210"}`, problem.CodeValidation, "phone"},
+		{`{"fcmToken":"<script>alert(1)</script>"}`, problem.CodeValidation, "fcmToken"},
+		{`{"email":5}`, problem.CodeInvalidType, "email"},
+		{`{"email":null,"phone":null}`, problem.CodeValidation, "monthlyIncome"},
 		{`{"monthlyIncome":"1.00"} {}`, problem.CodeMalformedJSON, ""},
 		{`{"monthlyIncome":`, problem.CodeMalformedJSON, ""},
 		{``, problem.CodeEmptyBody, ""},
@@ -178,6 +188,7 @@ func TestProfileRoutesAuthorization(t *testing.T) {
 		{e.get, platformtest.Call{Sub: "x", Roles: []string{"auditor"}}, 403},
 		{e.get, platformtest.Call{Sub: "x"}, 403},
 		{e.get, platformtest.Call{Sub: "root", Roles: []string{"admin"}}, 200},
+		{e.get, platformtest.Call{Sub: "d", Roles: []string{"doctor"}}, 403},
 		{e.patch, platformtest.Call{Body: `{"monthlyIncome":"1.00"}`}, 401},
 		{e.patch, platformtest.Call{Sub: "root", Roles: []string{"admin"}, Body: `{"monthlyIncome":"1.00"}`}, 403},
 		{e.patch, platformtest.Call{Sub: "d", Roles: []string{"doctor"}, Body: `{"monthlyIncome":"1.00"}`}, 403},
@@ -189,5 +200,60 @@ func TestProfileRoutesAuthorization(t *testing.T) {
 	}
 	if n := e.lendingItems(t); n != 1 { // only the admin's own GET created a profile
 		t.Fatalf("%d lending items", n)
+	}
+}
+
+// A user sets where notices reach them, changes one channel, removes another; the audit record
+// keeps neither address, and a bad field among good ones writes nothing.
+func TestPatchMeContact(t *testing.T) {
+	e := setup(t)
+	patient := platformtest.Call{Sub: "pat-1", Roles: []string{"patient"}}
+	c := patient
+	c.Body = `{"email":"asha@example.com","phone":"+919876543210","fcmToken":"fcm:abc_123"}`
+	resp := e.do(t, e.patch, c)
+	var p profile
+	platformtest.JSON(t, resp, &p)
+	if resp.StatusCode != 200 || p.Email != "asha@example.com" || p.Phone != "+919876543210" || p.FCMToken != "fcm:abc_123" || p.Version != 2 {
+		t.Fatalf("%d %+v", resp.StatusCode, p)
+	}
+	c.Body = `{"phone":"+14155550100","fcmToken":""}`
+	p = profile{}
+	platformtest.JSON(t, e.do(t, e.patch, c), &p)
+	if p.Email != "asha@example.com" || p.Phone != "+14155550100" || p.FCMToken != "" || p.Version != 3 {
+		t.Fatalf("%+v", p)
+	}
+	// The same values again change nothing.
+	p = profile{}
+	platformtest.JSON(t, e.do(t, e.patch, c), &p)
+	if p.Version != 3 {
+		t.Fatalf("a no-op change moved the version: %+v", p)
+	}
+	c.Body = `{"email":"new@example.com","phone":"12345"}`
+	resp = e.do(t, e.patch, c)
+	var doc problem.Document
+	platformtest.JSON(t, resp, &doc)
+	if resp.StatusCode != 400 || len(doc.Errors) != 1 || doc.Errors[0].Field != "phone" {
+		t.Fatalf("%d %+v", resp.StatusCode, doc)
+	}
+	c.Body = `{"monthlyIncome":"-5","email":"bad"}`
+	platformtest.JSON(t, e.do(t, e.patch, c), &doc)
+	if len(doc.Errors) != 2 || doc.Errors[0].Field != "monthlyIncome" || doc.Errors[1].Field != "email" {
+		t.Fatalf("both bad fields are named: %+v", doc.Errors)
+	}
+	var got profile
+	platformtest.JSON(t, e.do(t, e.get, patient), &got)
+	if got.Email != "asha@example.com" || got.Phone != "+14155550100" || got.FCMToken != "" || got.Version != 3 {
+		t.Fatalf("a rejected change wrote: %+v", got)
+	}
+	page, err := audit.NewStore(e.d.DynamoDB, e.d.Config.AuditTable, e.clk).Query(context.Background(), audit.Query{Action: "profile.update"})
+	if err != nil || len(page.Items) != 5 {
+		t.Fatal(len(page.Items), err)
+	}
+	for _, r := range page.Items {
+		for _, secret := range []string{"asha@example.com", "9876543210", "4155550100", "new@example.com"} {
+			if strings.Contains(string(r.Arguments), secret) {
+				t.Fatalf("audit record keeps %s: %s", secret, r.Arguments)
+			}
+		}
 	}
 }

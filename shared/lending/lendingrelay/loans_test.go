@@ -1,6 +1,7 @@
 package lendingrelay
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,32 @@ func TestNoticeAndInstallmentEvents(t *testing.T) {
 	envs, err = Map(rec("MODIFY", inst("DUE", "2"), inst("PAID", "3")))
 	if err != nil || len(envs) != 1 || envs[0].DetailType() != "InstallmentPaid.v1" {
 		t.Fatalf("%+v %v", envs, err)
+	}
+}
+
+// A profile event says what changed in the score and income; the contact a user set never
+// reaches the bus, not even when it is the only change.
+func TestProfileEventsCarryNoContact(t *testing.T) {
+	profile := func(version, email string) map[string]lambdaevents.DynamoDBAttributeValue {
+		m := map[string]lambdaevents.DynamoDBAttributeValue{"pk": sv("USER#u1"), "sk": sv("PROFILE"), "entity": sv("PROFILE"),
+			"userId": sv("u1"), "creditScore": nv("650"), "version": nv(version), "correlationId": sv("c-1"),
+			"createdAt": sv("2025-01-01T00:00:00Z"), "updatedAt": sv("2025-01-01T00:00:00Z")}
+		if email != "" {
+			m["email"], m["phone"], m["fcmToken"] = sv(email), sv("+919876543210"), sv("tok:abc")
+		}
+		return m
+	}
+	envs, err := Map(rec("MODIFY", profile("1", ""), profile("2", "asha@example.com")))
+	if err != nil || len(envs) != 1 || envs[0].DetailType() != "ProfileUpdated.v1" {
+		t.Fatalf("%+v %v", envs, err)
+	}
+	detail, err := envs[0].Detail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"asha@example.com", "9876543210", "tok:abc", "email", "phone"} {
+		if strings.Contains(string(detail), secret) {
+			t.Fatalf("the event carries %q: %s", secret, detail)
+		}
 	}
 }

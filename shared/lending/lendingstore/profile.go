@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"holdfast/shared/platform/correlation"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/lending"
+	"holdfast/shared/platform/correlation"
 	"holdfast/shared/platform/problem"
 )
 
@@ -71,7 +72,25 @@ func toItem(p lending.Profile, correlationID string) map[string]types.AttributeV
 	if p.MonthlyIncome != nil {
 		item["monthlyIncome"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
 	}
+	for attr, v := range contactAttrs(p.Contact) {
+		if v != "" {
+			item[attr] = s(v)
+		}
+	}
 	return item
+}
+
+// contactAttrs is the contact by item attribute.
+func contactAttrs(c lending.Contact) map[string]string {
+	return map[string]string{"email": c.Email, "phone": c.Phone, "fcmToken": c.FCMToken}
+}
+
+// optStr is an optional string attribute ("" when absent).
+func (r *itemReader) optStr(k string) string {
+	if _, ok := r.item[k]; !ok {
+		return ""
+	}
+	return r.str(k)
 }
 
 // itemReader decodes attributes, remembering the first problem.
@@ -140,6 +159,7 @@ func fromItem(item map[string]types.AttributeValue) (lending.Profile, error) {
 		UserID:        r.str("userId"),
 		CreditScore:   int(r.int("creditScore")),
 		MonthlyIncome: r.decimal("monthlyIncome"),
+		Contact:       lending.Contact{Email: r.optStr("email"), Phone: r.optStr("phone"), FCMToken: r.optStr("fcmToken")},
 		CreatedAt:     r.time("createdAt"),
 		UpdatedAt:     r.time("updatedAt"),
 		Version:       r.int("version"),
@@ -163,6 +183,12 @@ func (st *ProfileStore) Get(ctx context.Context, userID string) (p lending.Profi
 	}
 	p, err = fromItem(out.Item)
 	return p, err == nil, err
+}
+
+// Contact is where the user's notices go; found is false when the user has no profile.
+func (st *ProfileStore) Contact(ctx context.Context, userID string) (lending.Contact, bool, error) {
+	p, found, err := st.Get(ctx, userID)
+	return p.Contact, found, err
 }
 
 // GetOrCreate returns the user's profile, creating the default one on first use. Concurrent
@@ -240,8 +266,21 @@ func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lend
 	if p.MonthlyIncome != nil {
 		update += ", monthlyIncome = :income"
 		values[":income"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
-	} else {
-		update += " REMOVE monthlyIncome"
+	}
+	var remove []string
+	if p.MonthlyIncome == nil {
+		remove = append(remove, "monthlyIncome")
+	}
+	for _, attr := range []string{"email", "phone", "fcmToken"} {
+		if v := contactAttrs(p.Contact)[attr]; v != "" {
+			update += ", " + attr + " = :" + attr
+			values[":"+attr] = s(v)
+		} else {
+			remove = append(remove, attr)
+		}
+	}
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(st.table),

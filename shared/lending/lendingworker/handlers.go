@@ -45,13 +45,7 @@ func (w *Worker) each(ctx context.Context, ev lambdaevents.SQSEvent, fn func(con
 }
 
 func (w *Worker) eachEvent(ctx context.Context, ev lambdaevents.SQSEvent, fn func(context.Context, events.Received) error) lambdaevents.SQSEventResponse {
-	return w.each(ctx, ev, func(ctx context.Context, msg lambdaevents.SQSMessage) error {
-		rec, err := events.ParseSQS(msg)
-		if err != nil {
-			return err
-		}
-		return fn(correlation.With(ctx, rec.Meta.CorrelationID), rec)
-	})
+	return events.EachSQS(ctx, ev, w.Log, fn)
 }
 
 // isRuleOutcome reports an error that is a decided answer (illegal transition, …), not a

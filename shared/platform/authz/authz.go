@@ -75,9 +75,10 @@ func table() map[string]Policy {
 	return map[string]Policy{
 		"GET /api/v1/health":       {Action: "health.read", Public: true},
 		"GET /api/v1/openapi.yaml": {Action: "openapi.read", Public: true},
-		"GET /api/v1/me": {Action: "profile.read", Roles: []string{customer, admin},
+		// Patients keep a profile too: it holds where booking confirmations and "you are next" go.
+		"GET /api/v1/me": {Action: "profile.read", Roles: []string{customer, identity.RolePatient, admin},
 			Ownership: OwnerSelf},
-		"PATCH /api/v1/me": {Action: "profile.update", Roles: []string{customer},
+		"PATCH /api/v1/me": {Action: "profile.update", Roles: []string{customer, identity.RolePatient},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
 		"GET /api/v1/audit": {Action: "audit.list", Roles: []string{admin, auditor}},
 		// wallet and ledger (issue 3): a customer moves and reads only wallet:<own sub>; the

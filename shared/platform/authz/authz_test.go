@@ -59,8 +59,8 @@ func TestDecisions(t *testing.T) {
 	pinned := map[string][]string{
 		"GET /api/v1/health":       identity.AllRoles(),
 		"GET /api/v1/openapi.yaml": identity.AllRoles(),
-		"GET /api/v1/me":           {identity.RoleCustomer, identity.RoleAdmin},
-		"PATCH /api/v1/me":         {identity.RoleCustomer},
+		"GET /api/v1/me":           {identity.RoleCustomer, identity.RolePatient, identity.RoleAdmin},
+		"PATCH /api/v1/me":         {identity.RoleCustomer, identity.RolePatient},
 		"GET /api/v1/audit":        {identity.RoleAdmin, identity.RoleAuditor},
 	}
 	for rk := range pinned {

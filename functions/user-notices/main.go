@@ -1,0 +1,7 @@
+// Command user-notices sends users the notices lending and the clinic owe them through the
+// notification platform.
+package main
+
+import "holdfast/shared/notices"
+
+func main() { notices.Start() }
