@@ -50,18 +50,7 @@ type env struct {
 
 // lendingTableInput is the LENDING table as template.yaml declares it: pk/sk and gsi1.
 func lendingTableInput(name string) *dynamodb.CreateTableInput {
-	in := platformtest.PKSKTableInput(name)
-	in.AttributeDefinitions = append(in.AttributeDefinitions,
-		types.AttributeDefinition{AttributeName: aws.String("gsi1pk"), AttributeType: types.ScalarAttributeTypeS},
-		types.AttributeDefinition{AttributeName: aws.String("gsi1sk"), AttributeType: types.ScalarAttributeTypeS})
-	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
-		IndexName: aws.String("gsi1"),
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("gsi1pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange}},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-	}}
-	return in
+	return platformtest.ProductTableInput(name, 1, false)
 }
 
 func setup(t *testing.T) *env {

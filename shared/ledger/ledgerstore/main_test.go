@@ -24,6 +24,7 @@ import (
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/localcloud/emulator/emulatortest"
+	"holdfast/shared/platform/platformtest"
 )
 
 // TestMain runs the package's tests against the emulator, whose DynamoDB is atomic (see
@@ -63,32 +64,7 @@ func newEnv(t testing.TB) *env {
 	cfg := emulatortest.Config(t)
 	e := &env{t: t, cfg: cfg, calls: &callCounter{}, now: &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}}
 	e.raw = e.client()
-	_, err := e.raw.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:   aws.String(testTable),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("gsi1pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("gsi1sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName: aws.String("gsi1"),
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String("gsi1pk"), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange},
-			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
-	})
-	if err != nil {
-		t.Fatalf("create table: %v", err)
-	}
+	platformtest.CreateTables(t, e.raw, platformtest.ProductTableInput(testTable, 1, true))
 	return e
 }
 

@@ -79,15 +79,7 @@ func newEnv(t *testing.T) *env {
 	cfg := emulatortest.Config(t)
 	calls := &callCounter{}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.middleware) })
-	in := platformtest.PKSKTableInput(table)
-	in.AttributeDefinitions = append(in.AttributeDefinitions,
-		types.AttributeDefinition{AttributeName: aws.String("gsi1pk"), AttributeType: types.ScalarAttributeTypeS},
-		types.AttributeDefinition{AttributeName: aws.String("gsi1sk"), AttributeType: types.ScalarAttributeTypeS})
-	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi1"),
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("gsi1pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange}},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}
-	platformtest.CreateTables(t, db, in)
+	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 1, false))
 	clk := clock.NewFixed(time.Date(2025, 1, 31, 6, 0, 0, 0, time.UTC)) // 31 Jan, 11:30 IST
 	cal := clock.NewCalendar(kolkata)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

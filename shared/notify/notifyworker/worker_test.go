@@ -13,7 +13,6 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -29,6 +28,7 @@ import (
 	"holdfast/shared/notify/provider/providertest"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/platformtest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -79,20 +79,7 @@ func setup(t *testing.T) *rig {
 	ctx := context.Background()
 	cfg := emulatortest.Config(t)
 	db := dynamodb.NewFromConfig(cfg)
-	s := func(n string) ddbtypes.AttributeDefinition {
-		return ddbtypes.AttributeDefinition{AttributeName: aws.String(n), AttributeType: ddbtypes.ScalarAttributeTypeS}
-	}
-	k := func(n string, kt ddbtypes.KeyType) ddbtypes.KeySchemaElement {
-		return ddbtypes.KeySchemaElement{AttributeName: aws.String(n), KeyType: kt}
-	}
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("notify"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk")},
-		KeySchema:            []ddbtypes.KeySchemaElement{k("pk", ddbtypes.KeyTypeHash), k("sk", ddbtypes.KeyTypeRange)},
-		GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{{IndexName: aws.String("gsi1"),
-			KeySchema:  []ddbtypes.KeySchemaElement{k("gsi1pk", ddbtypes.KeyTypeHash), k("gsi1sk", ddbtypes.KeyTypeRange)},
-			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll}}}}); err != nil {
-		t.Fatal(err)
-	}
+	platformtest.CreateTables(t, db, platformtest.ProductTableInput("notify", 1, false))
 	q := sqs.NewFromConfig(cfg)
 	env := notifyqueue.Env{Table: "notify", QueueURLs: map[notify.Channel]string{}, SecretPrefix: "holdfast/test/notify/tenants/",
 		DefaultProvider: notify.ProviderSandbox, RetryDelay: time.Second}
