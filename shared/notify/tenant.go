@@ -52,7 +52,9 @@ type Tenant struct {
 	HasBrevo    bool
 	HasTwoFac   bool
 	HasFirebase bool
-	CreatedAt   time.Time
+	// SecretVersion is the Secrets Manager version holding this registration's credentials.
+	SecretVersion string
+	CreatedAt     time.Time
 }
 
 // ProviderFor is the provider delivering channel c for the tenant.

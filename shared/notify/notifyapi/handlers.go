@@ -273,7 +273,7 @@ func CreateTenantWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (htt
 				return nil, problem.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
 			}
 			if sec.HasSecret() {
-				if err := secrets.Put(ctx, t.ID, sec); err != nil {
+				if t.SecretVersion, err = secrets.Put(ctx, t.ID, sec); err != nil {
 					return nil, err
 				}
 			}

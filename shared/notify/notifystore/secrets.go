@@ -31,29 +31,40 @@ func (s *Secrets) Name(tenant string) string { return s.prefix + tenant }
 // ErrNoSecret: the tenant has no stored credentials.
 var ErrNoSecret = errors.New("tenant has no credentials")
 
-// Put stores the tenant's credentials (creating the secret, or replacing its value when a
-// previous registration attempt created it and then failed).
-func (s *Secrets) Put(ctx context.Context, tenant string, sec notify.TenantSecret) error {
+// Put stores the tenant's credentials as a new version of the tenant's secret (creating the
+// secret on first use) and returns that version's ID. The tenant item records the version, so
+// two registrations racing for one ID cannot leave the winner reading the loser's credentials:
+// each reads only the version its own item names.
+func (s *Secrets) Put(ctx context.Context, tenant string, sec notify.TenantSecret) (string, error) {
 	b, err := json.Marshal(sec)
 	if err != nil {
-		return fmt.Errorf("encode tenant secret: %w", err)
+		return "", fmt.Errorf("encode tenant secret: %w", err)
 	}
 	name := s.Name(tenant)
-	_, err = s.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(b)),
+	out, err := s.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(b)),
 		Description: aws.String("Holdfast notify provider credentials of tenant " + tenant)})
 	var exists *smtypes.ResourceExistsException
 	if errors.As(err, &exists) {
-		_, err = s.client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(b))})
+		var put *secretsmanager.PutSecretValueOutput
+		put, err = s.client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(b))})
+		if err == nil {
+			return aws.ToString(put.VersionId), nil
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("store tenant secret: %w", err)
+		return "", fmt.Errorf("store tenant secret: %w", err)
 	}
-	return nil
+	return aws.ToString(out.VersionId), nil
 }
 
-// Get reads the tenant's credentials.
-func (s *Secrets) Get(ctx context.Context, tenant string) (notify.TenantSecret, error) {
-	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.Name(tenant))})
+// Get reads the tenant's credentials: the version a registration stored, or the current one
+// when version is "".
+func (s *Secrets) Get(ctx context.Context, tenant, version string) (notify.TenantSecret, error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.Name(tenant))}
+	if version != "" {
+		in.VersionId = aws.String(version)
+	}
+	out, err := s.client.GetSecretValue(ctx, in)
 	var nf *smtypes.ResourceNotFoundException
 	if errors.As(err, &nf) {
 		return notify.TenantSecret{}, ErrNoSecret

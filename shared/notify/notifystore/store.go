@@ -93,13 +93,14 @@ type tenantItem struct {
 	HasBrevo    bool              `dynamodbav:"hasBrevo"`
 	HasTwoFac   bool              `dynamodbav:"hasTwoFactor"`
 	HasFirebase bool              `dynamodbav:"hasFirebase"`
+	SecretVer   string            `dynamodbav:"secretVersion,omitempty"`
 	CreatedAt   string            `dynamodbav:"createdAt"`
 }
 
 func (it tenantItem) tenant() notify.Tenant {
 	t := notify.Tenant{ID: it.TenantID, Name: it.Name, Providers: map[notify.Channel]string{}, SenderEmail: it.SenderEmail,
 		SenderName: it.SenderName, SMSSender: it.SMSSender, FCMProject: it.FCMProject, FCMAccount: it.FCMAccount,
-		HasBrevo: it.HasBrevo, HasTwoFac: it.HasTwoFac, HasFirebase: it.HasFirebase, CreatedAt: parseTS(it.CreatedAt)}
+		HasBrevo: it.HasBrevo, HasTwoFac: it.HasTwoFac, HasFirebase: it.HasFirebase, SecretVersion: it.SecretVer, CreatedAt: parseTS(it.CreatedAt)}
 	for k, v := range it.Providers {
 		t.Providers[notify.Channel(k)] = v
 	}
@@ -111,7 +112,7 @@ func (st *Store) PutTenant(ctx context.Context, t notify.Tenant) error {
 	it := tenantItem{PK: tenantPK(t.ID), SK: entityTenant, GSI1PK: tenantsIndexPK, GSI1SK: t.ID, Entity: entityTenant,
 		TenantID: t.ID, Name: t.Name, Providers: map[string]string{}, SenderEmail: t.SenderEmail, SenderName: t.SenderName,
 		SMSSender: t.SMSSender, FCMProject: t.FCMProject, FCMAccount: t.FCMAccount, HasBrevo: t.HasBrevo,
-		HasTwoFac: t.HasTwoFac, HasFirebase: t.HasFirebase, CreatedAt: ts(t.CreatedAt)}
+		HasTwoFac: t.HasTwoFac, HasFirebase: t.HasFirebase, SecretVer: t.SecretVersion, CreatedAt: ts(t.CreatedAt)}
 	for c, p := range t.Providers {
 		it.Providers[string(c)] = p
 	}

@@ -34,7 +34,7 @@ type Senders struct {
 	Channel notify.Channel
 	Store   *notifystore.Store
 	Secrets interface {
-		Get(ctx context.Context, tenant string) (notify.TenantSecret, error)
+		Get(ctx context.Context, tenant, version string) (notify.TenantSecret, error)
 	}
 	Env   notifyqueue.Env
 	HTTP  *http.Client
@@ -63,7 +63,7 @@ func (s *Senders) build(ctx context.Context, tenantID string) (ChannelSender, er
 	if name == notify.ProviderSandbox {
 		return ChannelSender{sender: &provider.Sandbox{Recorder: s.Store, Now: s.Now}, name: name}, nil
 	}
-	sec, err := s.Secrets.Get(ctx, tenantID)
+	sec, err := s.Secrets.Get(ctx, tenantID, t.SecretVersion)
 	if errors.Is(err, notifystore.ErrNoSecret) {
 		return ChannelSender{}, permanentError{"tenant " + tenantID + " has no credentials for " + name}
 	}

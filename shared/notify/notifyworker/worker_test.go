@@ -99,8 +99,19 @@ func setup(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := secrets.Put(ctx, "acme", sec); err != nil {
+	if tenant.SecretVersion, err = secrets.Put(ctx, "acme", sec); err != nil {
 		t.Fatal(err)
+	}
+	// A concurrent registration of the same ID that lost the race to the tenant item still
+	// stored its credentials, after ours: the workers must use the version acme's item names.
+	// Every provider test below authenticates with acme's keys, so each would fail otherwise.
+	loser := sec
+	loser.BrevoAPIKey, loser.TwoFactorAPIKey = "xkeysib-loser", "loser-2factor-key"
+	if _, err := secrets.Put(ctx, "acme", loser); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := secrets.Get(ctx, "acme", ""); err != nil || cur.BrevoAPIKey != "xkeysib-loser" {
+		t.Fatalf("the loser's version should be current: %v", err)
 	}
 	if err := r.store.PutTenant(ctx, tenant); err != nil {
 		t.Fatal(err)
