@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
 )
 
 // The clinic's decoders of untrusted input: appointment IDs from paths, clock times from bodies,
