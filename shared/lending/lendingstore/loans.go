@@ -74,12 +74,13 @@ func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.Timel
 		return err
 	}
 	count := types.TransactWriteItem{Update: &types.Update{
-		TableName:                 aws.String(st.table),
-		Key:                       key(UserPK(l.UserID), countSK),
-		UpdateExpression:          aws.String("SET entity = :entity, userId = :user, correlationId = :corr ADD #open :one"),
-		ConditionExpression:       aws.String("attribute_not_exists(#open) OR #open < :max"),
-		ExpressionAttributeNames:  map[string]string{"#open": "open"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":max": n(lending.MaxOpenLoans), ":entity": s(EntityLoanCount), ":user": s(l.UserID), ":corr": s(e.CorrelationID)},
+		TableName:                aws.String(st.table),
+		Key:                      key(UserPK(l.UserID), countSK),
+		UpdateExpression:         aws.String("SET entity = :entity, userId = :user, correlationId = :corr ADD #open :one, loanIds :ids"),
+		ConditionExpression:      aws.String("attribute_not_exists(#open) OR #open < :max"),
+		ExpressionAttributeNames: map[string]string{"#open": "open"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":max": n(lending.MaxOpenLoans), ":entity": s(EntityLoanCount), ":user": s(l.UserID), ":corr": s(e.CorrelationID),
+			":ids": &types.AttributeValueMemberSS{Value: []string{l.ID}}},
 	}}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{loan, tl, count}})
 	if reasons := cancelReasons(err); reasons != nil {
@@ -358,12 +359,13 @@ func (st *LoanStore) transitionItemsWith(cur Loaded, c lending.Change, extraSet,
 	items = append(items, tl)
 	if c.Loan.State.Terminal() && !cur.Loan.State.Terminal() {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                 aws.String(st.table),
-			Key:                       key(UserPK(c.Loan.UserID), countSK),
-			UpdateExpression:          aws.String("SET correlationId = :corr ADD #open :minus"),
-			ConditionExpression:       aws.String("#open > :zero"),
-			ExpressionAttributeNames:  map[string]string{"#open": "open"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0), ":corr": s(c.Entry.CorrelationID)},
+			TableName:                aws.String(st.table),
+			Key:                      key(UserPK(c.Loan.UserID), countSK),
+			UpdateExpression:         aws.String("SET correlationId = :corr ADD #open :minus DELETE loanIds :ids"),
+			ConditionExpression:      aws.String("#open > :zero"),
+			ExpressionAttributeNames: map[string]string{"#open": "open"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0), ":corr": s(c.Entry.CorrelationID),
+				":ids": &types.AttributeValueMemberSS{Value: []string{c.Loan.ID}}},
 		}})
 	}
 	return items, nil
@@ -382,17 +384,48 @@ func (st *LoanStore) InstallmentPuts(l lending.Loan, plan lending.Plan, corr str
 	return out, nil
 }
 
-// ActiveEMIs sums the EMIs of a customer's ACTIVE loans (for the debt-to-income ratio).
+// ActiveEMIs sums the EMIs of a customer's APPROVED and ACTIVE loans (for the debt-to-income
+// ratio), with strongly consistent reads: the open-loan counter item names the customer's
+// open loans (a loan is added in the transaction that creates it and removed in the one that
+// ends it), and the loans are read by key. A loan disbursed a moment ago therefore counts; a
+// query on gsi1 (eventually consistent) could miss it. One GetItem and one BatchGetItem of
+// at most lending.MaxOpenLoans keys.
 func (st *LoanStore) ActiveEMIs(ctx context.Context, userID string) (decimal.Decimal, error) {
-	loans, err := st.ListByUser(ctx, userID)
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(UserPK(userID), countSK),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("loanIds")})
 	if err != nil {
-		return decimal.Decimal{}, err
+		return decimal.Decimal{}, fmt.Errorf("read open loans: %w", err)
 	}
+	ids, _ := out.Item["loanIds"].(*types.AttributeValueMemberSS)
 	sum := decimal.Zero
-	for _, l := range loans {
-		if l.State == lending.StateActive || l.State == lending.StateApproved {
-			sum = sum.Add(l.EMI)
+	if ids == nil || len(ids.Value) == 0 {
+		return sum, nil
+	}
+	keys := make([]map[string]types.AttributeValue, 0, len(ids.Value))
+	for _, id := range ids.Value {
+		keys = append(keys, loanKey(id))
+	}
+	req := map[string]types.KeysAndAttributes{st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, min(attempt, 5)); err != nil {
+				return decimal.Decimal{}, err
+			}
 		}
+		got, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("read open loans: %w", err)
+		}
+		for _, item := range got.Responses[st.table] {
+			l, err := decodeLoan(item)
+			if err != nil {
+				return decimal.Decimal{}, err
+			}
+			if l.Loan.State == lending.StateActive || l.Loan.State == lending.StateApproved {
+				sum = sum.Add(l.Loan.EMI)
+			}
+		}
+		req = got.UnprocessedKeys
 	}
 	return sum, nil
 }
