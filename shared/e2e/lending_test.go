@@ -23,10 +23,6 @@ import (
 	"holdfast/shared/platform/events"
 )
 
-// The wallet deposit route belongs to the ledger issue and is not in template.yaml yet, so
-// these tests fund wallets through the ledger's one writer directly (a DEPOSIT transaction,
-// exactly what the route posts).
-
 func lendingTable() string { return cloud.Deployment.Functions["MeGetFunction"].Env["LENDING_TABLE"] }
 
 func ledgerStore(t testing.TB) *ledgerstore.Store {
@@ -38,16 +34,18 @@ func ledgerStore(t testing.TB) *ledgerstore.Store {
 	return st
 }
 
-func fund(t testing.TB, user, amount string, at time.Time) string {
+// deposit funds the caller's wallet as a client does: POST /api/v1/wallet/deposits with an
+// Idempotency-Key (walletMove retries a 503 or an in-flight 409 with the same key, which posts
+// at most once). The ledger stamps the deposit with the local cloud's clock when the request
+// arrives, so a test that needs the deposit at a given moment sets the clock first. It answers
+// the movement (txId, at, wallet seq, …).
+func deposit(t testing.TB, tok, key, amount string) map[string]any {
 	t.Helper()
-	w, _ := ledger.Wallet(user)
-	id := ledger.DeriveID("dep", user, uniq("fund"))
-	if _, err := ledgerStore(t).Commit(context.Background(), ledger.Transaction{ID: id, Type: ledger.TypeDeposit,
-		Postings: []ledger.Posting{{From: ledger.External, To: w, Amount: decimal.RequireFromString(amount)}},
-		Meta:     ledger.Meta{CorrelationID: uniq("e2e-fund"), Actor: user}, At: at.UTC().Truncate(time.Millisecond)}); err != nil {
-		t.Fatal(err)
+	r := walletMove(t, "deposits", tok, key, amount, nil)
+	if r.Status != 201 {
+		t.Fatalf("deposit %s with key %s: %d %s", amount, key, r.Status, r.Body)
 	}
-	return id
+	return r.JSON(t)
 }
 
 func balance(t testing.TB, a ledger.Account) decimal.Decimal {
@@ -191,7 +189,12 @@ func TestLendingLifecycleThroughTheLocalCloud(t *testing.T) {
 	if len(insts) != 12 || first["dueDate"] != "2025-02-28" || second["dueDate"] != "2025-03-31" || first["status"] != "SCHEDULED" {
 		t.Fatalf("schedule: %v", sched)
 	}
-	fund(t, user, "20000.00", day("2025-02-01"))
+	// Fund the wallet through the deposit route on 1 February: the ledger stamps it then.
+	setClock(t, day("2025-02-01"))
+	dep := deposit(t, tok, uniq("fund"), "20000.00")
+	if at, err := ledger.ParseTime(str(dep, "at")); err != nil || at.Before(day("2025-02-01")) || !at.Before(day("2025-02-01").Add(time.Hour)) {
+		t.Fatalf("deposit stamped %v (%v), want 1 February 10:00 IST by the local clock", dep["at"], err)
+	}
 
 	setClock(t, day("2025-02-28"))
 	r1 := call(t, "POST", "/api/v1/loans/"+id+"/repayments", tok, map[string]int{"installmentNo": 1}, "Idempotency-Key", uniq("k"))
@@ -200,7 +203,8 @@ func TestLendingLifecycleThroughTheLocalCloud(t *testing.T) {
 	}
 	setClock(t, day("2025-04-05")) // 5 days late on the 31 March installment
 	r2 := call(t, "POST", "/api/v1/loans/"+id+"/repayments", tok, nil, "Idempotency-Key", uniq("k"))
-	// Score 650 (670 once the credit-score updater counts the first repayment): both 0.10 %/day.
+	// Score 650, 655 once the credit-score updater counts the deposit, 675 with the first
+	// repayment too: all in the 650–749 band, 0.10 %/day, whichever the updater has reached.
 	wantPenalty := lending.Penalty(decimal.RequireFromString(str(second, "amount")), 5, 650).StringFixed(2)
 	if r2.Status != 201 || str(r2.JSON(t), "installmentNo") != "2" || str(r2.JSON(t), "penalty") != wantPenalty {
 		t.Fatalf("late repayment: %d %s (want penalty %s)", r2.Status, r2.Body, wantPenalty)
@@ -467,8 +471,8 @@ func TestLendingBadInputWritesNothing(t *testing.T) {
 // TestLendingFraudAlerts: 11 wallet transactions within 5 s → exactly one alert; 10 → none;
 // 11 spread over 6 s → none. The LedgerTransactionCommitted events are put on the fraud-watch
 // queue all at once, each twice, so several detector instances run concurrently and see
-// duplicates (the ledger → relay → bus leg is the one every other ledger event takes; on this
-// shared machine it delivers ~1 event/s, too slow to pack 32 transactions into a test).
+// duplicates, and each carries an exact ledger time at the window's edges. The whole path, from
+// deposits through the route, is TestLendingFraudAlertThroughTheEventPath.
 func TestLendingFraudAlerts(t *testing.T) {
 	explainFailure(t)
 	base := time.Now().UTC().Truncate(time.Second)
