@@ -101,10 +101,14 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 	sort.Slice(txs, func(i, j int) bool {
 		return txs[i].at.Before(txs[j].at) || (txs[i].at.Equal(txs[j].at) && txs[i].txID < txs[j].txID)
 	})
-	// The earliest window [w, w+5s) that contains at and holds more than the threshold.
+	// Windows [w, w+5s) that contain at and hold more than the threshold, earliest first. Alerted
+	// windows never overlap (the user's alert head keeps the end of the last one), so a window
+	// overlapping an alerted one is skipped and the next candidate tried: a second burst right
+	// after an alerted one still gets its own alert, whatever order the events arrive in.
+	var alertedUntil time.Time // known end of the last alerted window; zero until read
 	for i := range txs {
 		w := txs[i].at
-		if w.After(at) || !at.Before(w.Add(FraudWindow)) {
+		if w.After(at) || !at.Before(w.Add(FraudWindow)) || w.Before(alertedUntil) {
 			continue
 		}
 		var in []fraudTx
@@ -116,27 +120,48 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 		if len(in) <= FraudThreshold {
 			continue
 		}
-		return st.raiseAlert(ctx, userID, in, now, corr)
+		alert, claimed, err := st.raiseAlert(ctx, userID, in, now, corr)
+		if err != nil || claimed {
+			return alert, err
+		}
+		if alertedUntil, err = st.lastAlertedEnd(ctx, userID); err != nil {
+			return nil, err
+		}
 	}
 	return nil, nil
 }
 
+// lastAlertedEnd reads the end of the user's last alerted window (consistent read).
+func (st *LoanStore) lastAlertedEnd(ctx context.Context, userID string) (time.Time, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(fraudPrefix+userID, fraudHeadSK),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("lastWindowEnd")})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read alert head: %w", err)
+	}
+	v, ok := out.Item["lastWindowEnd"].(*types.AttributeValueMemberS)
+	if !ok {
+		return time.Time{}, nil
+	}
+	return time.Parse("2006-01-02T15:04:05.000000000Z", v.Value)
+}
+
 // raiseAlert writes the alert for the window that begins with in[0], unless an alert already
-// covers a window overlapping it (the head holds the end of the last alerted window).
-func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx, now time.Time, corr string) (*AlertItem, error) {
+// covers a window overlapping it (the head holds the end of the last alerted window): then
+// claimed is false and nothing is written.
+func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx, now time.Time, corr string) (alert *AlertItem, claimed bool, err error) {
 	ws := in[0].at
 	we := ws.Add(FraudWindow)
 	ids := make([]string, len(in))
 	for i, t := range in {
 		ids[i] = t.txID
 	}
-	alert := AlertItem{PK: fraudPrefix + userID, SK: alertPrefix + stampMs(ws), Entity: EntityAlert,
+	a := AlertItem{PK: fraudPrefix + userID, SK: alertPrefix + stampMs(ws), Entity: EntityAlert,
 		GSI1PK: alertsIndexPK, GSI1SK: stampMs(ws) + "#" + userID, AlertID: "fa-" + userID + "-" + fmt.Sprint(ws.UnixMilli()),
 		UserID: userID, WindowStart: stampMs(ws), WindowEnd: stampMs(we), Count: len(in), TxIDs: ids,
 		CreatedAt: stamp(now), CorrelationID: corr}
-	item, err := attributevalue.MarshalMap(alert)
+	item, err := attributevalue.MarshalMap(a)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
@@ -148,12 +173,12 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 		{Put: &types.Put{TableName: aws.String(st.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}})
 	if cancelReasons(err) != nil {
-		return nil, nil // this window (or one overlapping it) is already alerted
+		return nil, false, nil // this window (or one overlapping it) is already alerted
 	}
 	if err != nil {
-		return nil, fmt.Errorf("raise fraud alert: %w", err)
+		return nil, false, fmt.Errorf("raise fraud alert: %w", err)
 	}
-	return &alert, nil
+	return &a, true, nil
 }
 
 // Alerts lists fraud alerts newest first (Query gsi1 FRAUDALERTS), a page at a time.

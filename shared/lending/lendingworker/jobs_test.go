@@ -3,6 +3,7 @@ package lendingworker
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,5 +174,47 @@ func TestFraudWindow(t *testing.T) {
 	}
 	if len(alerts) != 1 || alerts[0].UserID != "burst" || alerts[0].Count != 11 {
 		t.Fatalf("alerts %+v", alerts)
+	}
+}
+
+// TestFraudSecondBurstRightAfterAnAlertedOne: burst A (11 transactions in 0.0–1.0 s) is
+// alerted as [0, 5 s); burst B (11 in 5.0–6.0 s) needs its own alert even when B's first
+// transaction is processed last, when the earliest window holding it, [0.1, 5.1), overlaps
+// A's alerted window and is refused: the detector must go on to B's own window.
+func TestFraudSecondBurstRightAfterAnAlertedOne(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxWith("c")
+	base := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
+	observe := func(i int, at time.Time) {
+		env := ledgerEvent(t, ledger.TypeDeposit, fmt.Sprintf("dep-two-%d", i), at,
+			ledgerstore.PostingData{From: "external#01", To: "wallet:two", Amount: "1.00"})
+		if resp, _ := e.w.Fraud(ctx, sqsOf(t, env)); len(resp.BatchItemFailures) > 0 {
+			t.Fatal("fraud failed")
+		}
+	}
+	for i := 0; i < 11; i++ { // A: 0.0, 0.1, … 1.0 s
+		observe(i, base.Add(time.Duration(i)*100*time.Millisecond))
+	}
+	for i := 12; i < 22; i++ { // B without its first: 5.1 … 6.0 s
+		observe(i, base.Add(5*time.Second+time.Duration(i-11)*100*time.Millisecond))
+	}
+	observe(11, base.Add(5*time.Second)) // B's first, last
+	alerts, _, err := e.w.Loans.Alerts(ctx, 50, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []lendingstore.AlertItem
+	for _, a := range alerts {
+		if a.UserID == "two" {
+			mine = append(mine, a)
+		}
+	}
+	if len(mine) != 2 {
+		t.Fatalf("%d alerts, want one per burst: %+v", len(mine), mine)
+	}
+	// Newest first: B's window starts at its first transaction and holds all 11 of B.
+	if mine[0].Count != 11 || !strings.HasPrefix(mine[0].WindowStart, "2025-03-02T10:00:05.000") ||
+		mine[1].Count != 11 || !strings.HasPrefix(mine[1].WindowStart, "2025-03-02T10:00:00.000") {
+		t.Fatalf("alerts %+v", mine)
 	}
 }
