@@ -5,13 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"time"
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/httpapi"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/page"
 )
 
 type doctorView struct {
@@ -75,15 +74,11 @@ func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		limit := 50
-		if raw, ok := q["limit"]; ok {
-			n, err := strconv.Atoi(raw)
-			if err != nil || n < 1 || n > 100 {
-				return nil, problem.Validation(problem.Field("limit", "must be an integer 1-100"))
-			}
-			limit = n
+		limit, err := page.Limit(q, 50, 100)
+		if err != nil {
+			return nil, err
 		}
-		page, err := st.Doctors(r.Context(), limit, q["cursor"])
+		result, err := st.Doctors(r.Context(), limit, q["cursor"])
 		if err != nil {
 			return nil, err
 		}
@@ -91,11 +86,11 @@ func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			Items      []doctorView `json:"items"`
 			NextCursor *string      `json:"nextCursor"`
 		}{Items: []doctorView{}}
-		for _, doc := range page.Items {
+		for _, doc := range result.Items {
 			out.Items = append(out.Items, viewDoctor(doc))
 		}
-		if page.NextCursor != "" {
-			out.NextCursor = &page.NextCursor
+		if result.NextCursor != "" {
+			out.NextCursor = &result.NextCursor
 		}
 		return httpapi.JSON(http.StatusOK, out)
 	}, nil

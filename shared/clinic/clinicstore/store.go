@@ -2,8 +2,6 @@ package clinicstore
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -17,6 +15,7 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -75,14 +74,15 @@ type DoctorPage struct {
 	NextCursor string
 }
 
-// Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page.
+// Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page; cursor
+// is the previous page's NextCursor (a 400 invalid_cursor when it is not one this list issued).
 func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(doctorsGSI)},
 		Limit:                     aws.Int32(int32(limit))}
 	if cursor != "" {
-		start, err := decodeCursor(cursor)
+		start, err := page.Decode(map[string]string{"cursor": cursor}, map[string]string{"gsi1pk": doctorsGSI}, "pk", "sk", "gsi1pk", "gsi1sk")
 		if err != nil {
 			return DoctorPage{}, err
 		}
@@ -92,46 +92,22 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 	if err != nil {
 		return DoctorPage{}, fmt.Errorf("list doctors: %w", err)
 	}
-	page := DoctorPage{Items: []clinic.Doctor{}}
+	result := DoctorPage{Items: []clinic.Doctor{}}
 	for _, it := range out.Items {
 		d, err := doctorFromItem(it)
 		if err != nil {
 			return DoctorPage{}, err
 		}
-		page.Items = append(page.Items, d)
+		result.Items = append(result.Items, d)
 	}
-	if len(out.LastEvaluatedKey) > 0 {
-		page.NextCursor = encodeCursor(out.LastEvaluatedKey)
+	next, err := page.Encode(out.LastEvaluatedKey)
+	if err != nil {
+		return DoctorPage{}, err
 	}
-	return page, nil
-}
-
-type cursorKey struct {
-	PK, SK, G1PK, G1SK string
-}
-
-func encodeCursor(k map[string]types.AttributeValue) string {
-	str := func(name string) string {
-		if v, ok := k[name].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return ""
+	if next != nil {
+		result.NextCursor = *next
 	}
-	b, _ := json.Marshal(cursorKey{str("pk"), str("sk"), str("gsi1pk"), str("gsi1sk")})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(c string) (map[string]types.AttributeValue, error) {
-	bad := problem.BadRequest("invalid_cursor", "The cursor is not one this list issued.", problem.Field("cursor", "is not a valid cursor"))
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(c) > 1024 {
-		return nil, bad
-	}
-	var k cursorKey
-	if json.Unmarshal(b, &k) != nil || k.G1PK != doctorsGSI || k.PK == "" || k.SK == "" || k.G1SK == "" {
-		return nil, bad
-	}
-	return map[string]types.AttributeValue{"pk": s(k.PK), "sk": s(k.SK), "gsi1pk": s(k.G1PK), "gsi1sk": s(k.G1SK)}, nil
+	return result, nil
 }
 
 // Stats reads a doctor's consultation statistics (zero when none yet).

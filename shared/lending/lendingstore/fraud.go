@@ -21,10 +21,12 @@ const (
 	fraudTxPrefix  = "TX#"
 	fraudHeadSK    = "ALERTHEAD"
 	alertPrefix    = "ALERT#"
-	alertsIndexPK  = "FRAUDALERTS"
 	EntityAlert    = "fraudAlert"
 	fraudTTL       = 24 * time.Hour
 )
+
+// AlertsIndexPK is the gsi1 partition listing every fraud alert.
+const AlertsIndexPK = "FRAUDALERTS"
 
 func fraudTxSK(at time.Time, txID string) string { return fraudTxPrefix + stampMs(at) + "#" + txID }
 
@@ -156,7 +158,7 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 		ids[i] = t.txID
 	}
 	a := AlertItem{PK: fraudPrefix + userID, SK: alertPrefix + stampMs(ws), Entity: EntityAlert,
-		GSI1PK: alertsIndexPK, GSI1SK: stampMs(ws) + "#" + userID, AlertID: "fa-" + userID + "-" + fmt.Sprint(ws.UnixMilli()),
+		GSI1PK: AlertsIndexPK, GSI1SK: stampMs(ws) + "#" + userID, AlertID: "fa-" + userID + "-" + fmt.Sprint(ws.UnixMilli()),
 		UserID: userID, WindowStart: stampMs(ws), WindowEnd: stampMs(we), Count: len(in), TxIDs: ids,
 		CreatedAt: stamp(now), CorrelationID: corr}
 	item, err := attributevalue.MarshalMap(a)
@@ -186,7 +188,7 @@ func (st *LoanStore) Alerts(ctx context.Context, limit int, cursor map[string]ty
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(st.table), IndexName: aws.String(indexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(alertsIndexPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(AlertsIndexPK)},
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)), ExclusiveStartKey: cursor,
 	})
 	if err != nil {
