@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -250,14 +251,45 @@ func TestLendingTwoApprovers(t *testing.T) {
 	loan := submitAndAssess(t, tok, "600000.00", 60)
 	id := str(loan, "id")
 	a, b := token(t, uniq("maker"), "approver"), token(t, uniq("checker"), "approver")
+	// queued reports whether the loan is in the approvers' work queue, and whether the caller
+	// may approve it; the queue is walked page by page (other tests' loans wait there too).
+	queued := func(tok string) (in, canApprove bool) {
+		t.Helper()
+		q := "?limit=100"
+		for {
+			page := call(t, "GET", "/api/v1/approvals"+q, tok, nil).JSON(t)
+			for _, it := range page["items"].([]any) {
+				if m := it.(map[string]any); m["id"] == id {
+					return true, m["canApprove"] == true
+				}
+			}
+			next, ok := page["nextCursor"].(string)
+			if !ok {
+				return false, false
+			}
+			q = "?limit=100&cursor=" + url.QueryEscape(next)
+		}
+	}
+	if in, can := queued(a); !in || !can {
+		t.Fatalf("assessed loan in the queue %v, approvable %v", in, can)
+	}
 	if r := call(t, "POST", "/api/v1/loans/"+id+"/approve", a, map[string]string{"note": "maker"}); r.Status != 200 || str(r.JSON(t), "state") != "ASSESSED" {
 		t.Fatalf("first approval: %d %s", r.Status, r.Body)
+	}
+	if in, can := queued(a); !in || can {
+		t.Fatalf("after the maker: queued %v, the maker may approve again %v", in, can)
+	}
+	if in, can := queued(b); !in || !can {
+		t.Fatalf("the checker sees it %v, may approve %v", in, can)
 	}
 	if r := call(t, "POST", "/api/v1/loans/"+id+"/approve", a, nil); r.Status != 409 {
 		t.Fatalf("same approver twice: %d %s", r.Status, r.Body)
 	}
 	if r := call(t, "POST", "/api/v1/loans/"+id+"/approve", b, nil); r.Status != 200 || str(r.JSON(t), "state") != "APPROVED" {
 		t.Fatalf("second approval: %d %s", r.Status, r.Body)
+	}
+	if in, _ := queued(b); in {
+		t.Fatal("an approved loan is still in the queue")
 	}
 	waitState(t, id, tok, "ACTIVE")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,7 @@ import (
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -210,6 +212,52 @@ func ListLoans(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			items[i] = viewLoan(l)
 		}
 		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": nil})
+	}, nil
+}
+
+// reviewItem is a loan in the approval queue, with whether the caller may approve it.
+type reviewItem struct {
+	loanView
+	// CanApprove is false for the caller's own application and for a loan the caller already
+	// approved (it waits for a second approver).
+	CanApprove bool `json:"canApprove"`
+}
+
+// ReviewQueue builds GET /api/v1/approvals?limit=&cursor= (approver, admin): the loans awaiting
+// an approval decision, oldest application first.
+func ReviewQueue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	x, err := newDeps(d, false)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		q, err := httpapi.Query(r, "limit", "cursor")
+		if err != nil {
+			return nil, err
+		}
+		limit, err := page.Limit(q, 25, 100)
+		if err != nil {
+			return nil, err
+		}
+		start, err := page.Decode(q, map[string]string{"gsi2pk": lendingstore.ReviewIndexPK}, "pk", "sk", "gsi2pk", "gsi2sk")
+		if err != nil {
+			return nil, err
+		}
+		loans, last, err := x.loans.ReviewQueue(r.Context(), limit, start)
+		if err != nil {
+			return nil, err
+		}
+		caller := identity.FromContext(r.Context())
+		items := make([]reviewItem, len(loans))
+		for i, l := range loans {
+			items[i] = reviewItem{loanView: viewLoan(l), CanApprove: caller.HasRole(identity.RoleApprover) &&
+				l.UserID != caller.Subject && !slices.Contains(l.Approvals, caller.Subject)}
+		}
+		next, err := page.Encode(last)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
 	}, nil
 }
 

@@ -34,6 +34,7 @@ var lendingRoutes = map[string][]string{
 	"GET /api/v1/loans/{id}/foreclosure-quote": {identity.RoleCustomer},
 	"POST /api/v1/loans/{id}/foreclosure":      {identity.RoleCustomer},
 	"GET /api/v1/fraud/alerts":                 {identity.RoleAdmin},
+	"GET /api/v1/approvals":                    {identity.RoleApprover, identity.RoleAdmin},
 }
 
 // TestLendingRoutesRoleWalk walks every lending route × every role (and anonymous): the policy
@@ -78,6 +79,7 @@ func loanSetup(t *testing.T) *loanEnv {
 		"POST /api/v1/loans/{id}/reject": lendingapi.Reject, "POST /api/v1/loans/{id}/cancel": lendingapi.Cancel,
 		"POST /api/v1/loans/{id}/repayments": lendingapi.Repay, "POST /api/v1/loans/{id}/foreclosure": lendingapi.Foreclose,
 		"GET /api/v1/loans/{id}": lendingapi.GetLoan, "GET /api/v1/loan-calculator": lendingapi.Calculator,
+		"GET /api/v1/approvals": lendingapi.ReviewQueue,
 	} {
 		fn, err := lambdahttp.New(context.Background(), rk, e.d, b)
 		if err != nil {

@@ -25,6 +25,11 @@ const (
 	loansIndexPK   = "LOANS#"
 	dueIndexPrefix = "DUE#"
 	indexName      = "gsi1"
+	reviewIndex    = "gsi2"
+
+	// ReviewIndexPK is the gsi2 partition of the approval queue: only ASSESSED loans carry
+	// it (a sparse index), sorted by application time.
+	ReviewIndexPK = "REVIEW"
 
 	// Entity values the relay maps.
 	EntityLoan        = "loan"
@@ -85,6 +90,8 @@ type LoanItem struct {
 	Entity         string                `dynamodbav:"entity"`
 	GSI1PK         string                `dynamodbav:"gsi1pk"`
 	GSI1SK         string                `dynamodbav:"gsi1sk"`
+	GSI2PK         string                `dynamodbav:"gsi2pk,omitempty"` // ReviewIndexPK while ASSESSED
+	GSI2SK         string                `dynamodbav:"gsi2sk,omitempty"`
 	LoanID         string                `dynamodbav:"loanId"`
 	UserID         string                `dynamodbav:"userId"`
 	Principal      attributevalue.Number `dynamodbav:"principal"`
@@ -125,6 +132,9 @@ func loanToItem(l lending.Loan, actor, corr string) LoanItem {
 	}
 	if !l.DisbursedOn.IsZero() {
 		it.DisbursedOn = l.DisbursedOn.String()
+	}
+	if l.State == lending.StateAssessed {
+		it.GSI2PK, it.GSI2SK = ReviewIndexPK, it.GSI1SK
 	}
 	return it
 }

@@ -254,6 +254,29 @@ func (st *LoanStore) ListByUser(ctx context.Context, userID string) ([]lending.L
 	}
 }
 
+// ReviewQueue lists the loans awaiting an approval decision (ASSESSED), oldest application
+// first, a page at a time (Query on the sparse gsi2).
+func (st *LoanStore) ReviewQueue(ctx context.Context, limit int, start map[string]types.AttributeValue) ([]lending.Loan, map[string]types.AttributeValue, error) {
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(st.table), IndexName: aws.String(reviewIndex),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(ReviewIndexPK)},
+		ScanIndexForward:          aws.Bool(true), Limit: aws.Int32(int32(limit)), ExclusiveStartKey: start,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("query the approval queue: %w", err)
+	}
+	loans := make([]lending.Loan, 0, len(out.Items))
+	for _, item := range out.Items {
+		l, err := decodeLoan(item)
+		if err != nil {
+			return nil, nil, err
+		}
+		loans = append(loans, l.Loan)
+	}
+	return loans, out.LastEvaluatedKey, nil
+}
+
 // Decide turns the current loan into a change; it may run more than once.
 type Decide func(Loaded) (lending.Change, error)
 
@@ -330,7 +353,7 @@ func (st *LoanStore) transitionItemsWith(cur Loaded, c lending.Change, extraSet,
 		values[":"+k] = item[k]
 		sets = append(sets, "#"+k+" = :"+k)
 	}
-	for _, k := range []string{"grade", "annualRate", "emi", "dti", "recommendation", "approvals", "disbursedOn", "reason"} {
+	for _, k := range []string{"grade", "annualRate", "emi", "dti", "recommendation", "approvals", "disbursedOn", "reason", "gsi2pk", "gsi2sk"} {
 		if _, ok := item[k]; !ok {
 			names["#"+k] = k
 			removes = append(removes, "#"+k)

@@ -79,7 +79,7 @@ func newEnv(t *testing.T) *env {
 	cfg := emulatortest.Config(t)
 	calls := &callCounter{}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.middleware) })
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 1, false))
+	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 2, false))
 	clk := clock.NewFixed(time.Date(2025, 1, 31, 6, 0, 0, 0, time.UTC)) // 31 Jan, 11:30 IST
 	cal := clock.NewCalendar(kolkata)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -116,6 +116,8 @@ func table() map[string]Policy {
 		"POST /api/v1/loans/{id}/foreclosure": {Action: "loan.foreclose", Roles: []string{identity.RoleCustomer},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyRequired},
 		"GET /api/v1/fraud/alerts": {Action: "fraud.alerts", Roles: []string{identity.RoleAdmin}},
+		// the approvers' work queue: loans awaiting an approval decision (admins oversee it)
+		"GET /api/v1/approvals": {Action: "loan.review-queue", Roles: []string{identity.RoleApprover, identity.RoleAdmin}},
 		// ==== lending (insert above this line) ====
 		"POST /api/v1/notify": {Action: "notify.send", Roles: []string{identity.RoleService},
 			Mutating: true, Ownership: OwnerTenant},

@@ -169,7 +169,7 @@ func Deps(tb testing.TB, opts Options) *httpapi.Deps {
 			inputs = append(inputs, IdempotencyTableInput(cfg.IdempotencyTable))
 		}
 		if cfg.LendingTable != "" {
-			inputs = append(inputs, PKSKTableInput(cfg.LendingTable))
+			inputs = append(inputs, ProductTableInput(cfg.LendingTable, 2, true)) // as template.yaml declares it
 		}
 		CreateTables(tb, d.DynamoDB, inputs...)
 	}
