@@ -89,6 +89,22 @@ func newDeps(d *httpapi.Deps, withLedger bool) (*deps, error) {
 	return out, nil
 }
 
+// onLoan builds the handler of a /loans/{id} route: the dependencies once, then per request
+// the path's loan ID checked before fn runs.
+func onLoan(d *httpapi.Deps, withLedger bool, fn func(r *http.Request, x *deps, id string) (*httpapi.Response, error)) (httpapi.Handler, error) {
+	x, err := newDeps(d, withLedger)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		id, err := loanID(r)
+		if err != nil {
+			return nil, err
+		}
+		return fn(r, x, id)
+	}, nil
+}
+
 // loanID reads and checks the {id} path parameter.
 func loanID(r *http.Request) (string, error) {
 	id := httpapi.PathParams(r.Context())["id"]
@@ -272,16 +288,8 @@ type reasonRequest struct {
 // Approve builds POST /api/v1/loans/{id}/approve {note}: approvers only, never the applicant;
 // principal ≥ 500,000 needs two different approvers.
 func Approve(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		var req noteRequest
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
@@ -293,21 +301,13 @@ func Approve(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, approver string, now time.Time) (lending.Change, error) {
 			return cur.Loan.Approve(approver, note, correlation.FromContext(ctx), now)
 		})
-	}, nil
+	})
 }
 
 // Reject builds POST /api/v1/loans/{id}/reject {note}: approvers only, never the applicant.
 func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		var req noteRequest
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
@@ -328,22 +328,14 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			}
 			return cur.Loan.Transition(lending.ActionReject, actor, note, correlation.FromContext(ctx), now)
 		})
-	}, nil
+	})
 }
 
 // Cancel builds POST /api/v1/loans/{id}/cancel {reason?}: the applicant or an admin, before
 // disbursal.
 func Cancel(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		var req reasonRequest
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
@@ -364,7 +356,7 @@ func Cancel(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
 			return cur.Loan.Transition(lending.ActionCancel, actor, reason, correlation.FromContext(ctx), now)
 		})
-	}, nil
+	})
 }
 
 // decide commits one decision on loan id as the caller, at the clock's time, and answers with
@@ -396,16 +388,8 @@ type timelineView struct {
 
 // Timeline builds GET /api/v1/loans/{id}/timeline.
 func Timeline(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		if _, err := x.loadOwned(ctx, id, false); err != nil {
 			return nil, err
 		}
@@ -419,7 +403,7 @@ func Timeline(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 				From: string(e.From), To: string(e.To), Action: string(e.Action), Reason: e.Reason, CorrelationID: e.CorrelationID}
 		}
 		return httpapi.JSON(http.StatusOK, map[string]any{"loanId": id, "items": items, "nextCursor": nil})
-	}, nil
+	})
 }
 
 type installmentView struct {
@@ -477,16 +461,8 @@ func Calculator(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 
 // Schedule builds GET /api/v1/loans/{id}/schedule: the installments with their status.
 func Schedule(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
 			return nil, err
@@ -507,7 +483,7 @@ func Schedule(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			}
 		}
 		return httpapi.JSON(http.StatusOK, v)
-	}, nil
+	})
 }
 
 type repayRequest struct {
@@ -528,16 +504,8 @@ func (x *deps) creditScore(ctx context.Context, userID string) (int, error) {
 
 // Repay builds POST /api/v1/loans/{id}/repayments {installmentNo?}.
 func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, true)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, true, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		var req repayRequest
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
@@ -555,7 +523,7 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		return httpapi.JSON(http.StatusCreated, repaymentView(id, res))
-	}, nil
+	})
 }
 
 func repayOnce(ctx context.Context, x *deps, cur lendingstore.Loaded, no *int, actor, key string) (lendingstore.RepaymentResult, error) {
@@ -623,16 +591,8 @@ func viewQuote(q lendingstore.QuoteView) quoteView {
 
 // ForeclosureQuote builds GET /api/v1/loans/{id}/foreclosure-quote.
 func ForeclosureQuote(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
 			return nil, err
@@ -646,7 +606,7 @@ func ForeclosureQuote(_ context.Context, d *httpapi.Deps) (httpapi.Handler, erro
 			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, viewQuote(q))
-	}, nil
+	})
 }
 
 type forecloseRequest struct {
@@ -655,16 +615,8 @@ type forecloseRequest struct {
 
 // Foreclose builds POST /api/v1/loans/{id}/foreclosure {quoteId}: settles exactly that quote.
 func Foreclose(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, true)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
+	return onLoan(d, true, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
 		var req forecloseRequest
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
@@ -695,5 +647,5 @@ func Foreclose(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		return httpapi.JSON(http.StatusOK, map[string]any{"loan": viewLoan(c.Loan), "quote": viewQuote(q),
 			"txId": lendingstore.ForeclosureTxID(id)})
-	}, nil
+	})
 }
