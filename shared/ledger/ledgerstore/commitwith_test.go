@@ -100,7 +100,7 @@ func TestCommitWithRefusesWhatItCannotCarry(t *testing.T) {
 	e := newEnv(t)
 	s := e.store(e.counted())
 	ctx := context.Background()
-	e.calls.reset()
+	e.calls.Take()
 	ledgerItem := types.TransactWriteItem{Put: &types.Put{TableName: aws.String(testTable), Item: headKey("wallet:x")}}
 	if _, err := s.CommitWith(ctx, deposit("x", "1", "1"), []types.TransactWriteItem{ledgerItem}); err == nil {
 		t.Fatal("an extra item wrote a ledger head")
@@ -116,7 +116,7 @@ func TestCommitWithRefusesWhatItCannotCarry(t *testing.T) {
 	if _, err := s.CommitWith(ctx, deposit("x", "1", "1"), many); !errors.Is(err, ledger.ErrInvalidTransaction) {
 		t.Fatalf("101 items: %v", err)
 	}
-	if calls := e.calls.reset(); len(calls) != 0 {
+	if calls := e.calls.Take(); len(calls) != 0 {
 		t.Fatalf("refused commits made calls: %v", calls)
 	}
 	// Another table is the caller's business.

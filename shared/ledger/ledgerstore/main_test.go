@@ -15,7 +15,6 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	smithy "github.com/aws/smithy-go"
@@ -38,7 +37,7 @@ type env struct {
 	t     testing.TB
 	cfg   aws.Config
 	raw   *dynamodb.Client // no counting, no faults: for setting up, tampering and checking
-	calls *callCounter
+	calls *platformtest.CallCounter
 	now   *fakeClock
 }
 
@@ -62,7 +61,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	cfg := emulatortest.Config(t)
-	e := &env{t: t, cfg: cfg, calls: &callCounter{}, now: &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}}
+	e := &env{t: t, cfg: cfg, calls: &platformtest.CallCounter{}, now: &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}}
 	e.raw = e.client()
 	platformtest.CreateTables(t, e.raw, platformtest.ProductTableInput(testTable, 1, true))
 	return e
@@ -79,7 +78,7 @@ func (e *env) client(opts ...func(*dynamodb.Options)) *dynamodb.Client {
 // counted is a client whose calls are counted per operation.
 func (e *env) counted() *dynamodb.Client {
 	return e.client(func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, e.calls.middleware)
+		o.APIOptions = append(o.APIOptions, e.calls.Middleware)
 	})
 }
 
@@ -94,36 +93,6 @@ func (e *env) store(db DynamoDB, mutate ...func(*Options)) *Store {
 		e.t.Fatal(err)
 	}
 	return s
-}
-
-// callCounter counts SDK calls by operation name.
-type callCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *callCounter) middleware(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			c.mu.Lock()
-			if c.n == nil {
-				c.n = map[string]int{}
-			}
-			c.n[awsmiddleware.GetOperationName(ctx)]++
-			c.mu.Unlock()
-			return next.HandleInitialize(ctx, in)
-		}), middleware.After)
-}
-
-func (c *callCounter) reset() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.n
-	c.n = nil
-	if out == nil {
-		out = map[string]int{}
-	}
-	return out
 }
 
 // faultInjector fails a share of calls, per attempt: a throttle before sending, a 500 before

@@ -115,25 +115,25 @@ func TestUncontendedDepositCost(t *testing.T) {
 	e := newEnv(t)
 	s := e.store(e.counted())
 	for i, key := range []string{"first", "second", "third"} {
-		e.calls.reset()
+		e.calls.Take()
 		c := e.mustCommit(s, deposit("u1", key, "100"))
-		calls := e.calls.reset()
+		calls := e.calls.Take()
 		if calls["TransactWriteItems"] != 1 || calls["BatchGetItem"] != 1 || len(calls) != 2 || c.Attempts != 1 {
 			t.Fatalf("deposit %d cost %v (attempts %d); want one TransactWriteItems and one read", i+1, calls, c.Attempts)
 		}
 	}
 	// Invalid transactions and insufficient funds never write.
-	e.calls.reset()
+	e.calls.Take()
 	if _, err := s.Commit(context.Background(), deposit("u1", "bad", "0.001")); !errors.Is(err, ledger.ErrInvalidTransaction) {
 		t.Fatal(err)
 	}
-	if calls := e.calls.reset(); len(calls) != 0 {
+	if calls := e.calls.Take(); len(calls) != 0 {
 		t.Fatalf("an invalid transaction made calls %v", calls)
 	}
 	if _, err := s.Commit(context.Background(), withdrawal("u1", "big", "1000")); !errors.Is(err, ledger.ErrInsufficientFunds) {
 		t.Fatal(err)
 	}
-	if calls := e.calls.reset(); calls["TransactWriteItems"] != 0 || calls["BatchGetItem"] != 1 {
+	if calls := e.calls.Take(); calls["TransactWriteItems"] != 0 || calls["BatchGetItem"] != 1 {
 		t.Fatalf("insufficient funds made calls %v", calls)
 	}
 }
@@ -175,7 +175,7 @@ func TestIdempotentRetry(t *testing.T) {
 	retry := tx
 	retry.At = retry.At.Add(3 * time.Second)
 	retry.Meta.CorrelationID = "corr-retry"
-	e.calls.reset()
+	e.calls.Take()
 	again, err := s.Commit(ctx, retry)
 	if err != nil || !again.Replayed || again.Hash != first.Hash || again.Tx.Meta.CorrelationID != tx.Meta.CorrelationID {
 		t.Fatalf("replay: %+v %v", again, err)
@@ -183,7 +183,7 @@ func TestIdempotentRetry(t *testing.T) {
 	if !sameRefs(again.Entries, first.Entries) {
 		t.Fatalf("replay entries %v vs %v", again.Entries, first.Entries)
 	}
-	if calls := e.calls.reset(); calls["TransactWriteItems"] != 0 {
+	if calls := e.calls.Take(); calls["TransactWriteItems"] != 0 {
 		t.Fatalf("a replay wrote: %v", calls)
 	}
 	// Another shard count for the system account between attempts is still the same action.

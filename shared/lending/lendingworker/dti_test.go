@@ -20,12 +20,12 @@ func TestDTICountsOpenLoansWithConsistentReads(t *testing.T) {
 
 	e.clk.Advance(time.Minute) // a new loan ID
 	second := e.apply("meena", "100000", 12)
-	e.calls.take()
+	e.calls.Take()
 	sum, err := e.w.Loans.ActiveEMIs(ctx, "meena")
 	if err != nil || sum.StringFixed(2) != "8814.86" {
 		t.Fatalf("active EMIs %s %v", sum, err)
 	}
-	if got := e.calls.take(); got["GetItem"] != 1 || got["BatchGetItem"] != 1 || got["Query"] != 0 || len(got) != 2 {
+	if got := e.calls.Take(); got["GetItem"] != 1 || got["BatchGetItem"] != 1 || got["Query"] != 0 || len(got) != 2 {
 		t.Fatalf("calls %v, want one GetItem and one BatchGetItem", got)
 	}
 	if resp, _ := e.w.Assess(ctx, loanEvent(t, "LoanSubmitted", second)); len(resp.BatchItemFailures) > 0 {

@@ -15,16 +15,16 @@ func TestFiguresAWSCallsPerRepayment(t *testing.T) {
 	e.profile("fig", 700, "100000")
 	id := e.activeLoan("fig", "12000", 6)
 	e.at("2025-02-28")
-	e.calls.take()
+	e.calls.Take()
 	if _, err := e.repay(id, 1); err != nil {
 		t.Fatal(err)
 	}
-	onTime := e.calls.take()
+	onTime := e.calls.Take()
 	e.at("2025-04-03")
 	if _, err := e.repay(id, 2); err != nil {
 		t.Fatal(err)
 	}
-	late := e.calls.take()
+	late := e.calls.Take()
 	t.Logf("FIGURE AWS calls per repayment, on time: %v (total %d)", onTime, total(onTime))
 	t.Logf("FIGURE AWS calls per repayment, late (profile read for the penalty tier): %v (total %d)", late, total(late))
 	if onTime["TransactWriteItems"] != 1 || late["TransactWriteItems"] != 1 {

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/ledger"
@@ -37,33 +34,6 @@ const table = platformtest.LendingTable
 
 var kolkata, _ = time.LoadLocation("Asia/Kolkata")
 
-// callCounter counts SDK calls by operation.
-type callCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *callCounter) middleware(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			c.mu.Lock()
-			if c.n == nil {
-				c.n = map[string]int{}
-			}
-			c.n[awsmiddleware.GetOperationName(ctx)]++
-			c.mu.Unlock()
-			return next.HandleInitialize(ctx, in)
-		}), middleware.After)
-}
-
-func (c *callCounter) take() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.n
-	c.n = nil
-	return out
-}
-
 type env struct {
 	t     *testing.T
 	db    *dynamodb.Client
@@ -71,14 +41,14 @@ type env struct {
 	led   *ledgerstore.Store
 	clk   *clock.Fixed
 	cal   clock.Calendar
-	calls *callCounter
+	calls *platformtest.CallCounter
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg := emulatortest.Config(t)
-	calls := &callCounter{}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.middleware) })
+	calls := &platformtest.CallCounter{}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })
 	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 2, false))
 	clk := clock.NewFixed(time.Date(2025, 1, 31, 6, 0, 0, 0, time.UTC)) // 31 Jan, 11:30 IST
 	cal := clock.NewCalendar(kolkata)
