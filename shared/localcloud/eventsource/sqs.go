@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -72,10 +71,7 @@ type SQSMapping struct {
 	region   string
 	fifo     bool
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	started bool
+	lifecycle
 }
 
 // NewSQSMapping checks cfg and builds a mapping; Start begins polling.
@@ -159,15 +155,7 @@ func (m *SQSMapping) Start(ctx context.Context) error {
 
 // Stop ends polling and waits for the pollers. A batch being invoked is abandoned: its messages
 // stay on the queue and come back when their visibility timeout ends.
-func (m *SQSMapping) Stop() {
-	m.mu.Lock()
-	cancel := m.cancel
-	m.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	m.wg.Wait()
-}
+func (m *SQSMapping) Stop() { m.stop() }
 
 func (m *SQSMapping) poll(ctx context.Context) {
 	backoff := time.Duration(0)

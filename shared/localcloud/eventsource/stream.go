@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -107,12 +106,9 @@ type StreamMapping struct {
 	retries int
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	shards  map[string]*shardState
-	started bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	changed chan struct{} // a shard finished: children may start
+	lifecycle
+	shards  map[string]*shardState // guarded by mu
+	changed chan struct{}          // a shard finished: children may start
 }
 
 type shardStatus int
@@ -225,15 +221,7 @@ func (m *StreamMapping) Start(ctx context.Context) error {
 
 // Stop ends reading and waits for every shard reader. A batch being invoked is abandoned and not
 // checkpointed.
-func (m *StreamMapping) Stop() {
-	m.mu.Lock()
-	cancel := m.cancel
-	m.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	m.wg.Wait()
-}
+func (m *StreamMapping) Stop() { m.stop() }
 
 // launch starts a reader for shard id; the caller holds m.mu.
 func (m *StreamMapping) launch(ctx context.Context, id string, iter *string, startType string) {
