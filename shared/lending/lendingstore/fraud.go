@@ -2,8 +2,10 @@ package lendingstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,8 +57,9 @@ type fraudTx struct {
 // ObserveWalletTx records ledger transaction txID (committed at) on userID's wallet in the
 // sliding window held in DynamoDB, and raises one alert when some 5-second window holding it has
 // more than 10 transactions. Every instance sees the same items (consistent reads), the record
-// is idempotent (its key is the transaction), and the alert is claimed by a conditional write
-// on the user's alert head, so concurrent instances and redeliveries raise one alert per window.
+// is idempotent (its key is the transaction), and an alert is claimed in one transaction with
+// the user's alert head's version, so concurrent instances and redeliveries raise one alert per
+// window and alerted windows never overlap.
 func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, at, now time.Time, corr string) (*AlertItem, error) {
 	pk := fraudPrefix + userID
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
@@ -103,15 +106,47 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 	sort.Slice(txs, func(i, j int) bool {
 		return txs[i].at.Before(txs[j].at) || (txs[i].at.Equal(txs[j].at) && txs[i].txID < txs[j].txID)
 	})
-	// Windows [w, w+5s) that contain at and hold more than the threshold, earliest first. Alerted
-	// windows never overlap (the user's alert head keeps the end of the last one), so a window
-	// overlapping an alerted one is skipped and the next candidate tried: a second burst right
-	// after an alerted one still gets its own alert, whatever order the events arrive in.
-	var alertedUntil time.Time // known end of the last alerted window; zero until read
+	// The earliest window [w, w+5s) that contains at, holds more than the threshold and
+	// overlaps no alerted window. Alerted windows never overlap one another, whatever order the
+	// events arrive in: the claim re-checks the user's alerts near at under an optimistic lock
+	// (the alert head's version), so a racing claim makes this one re-read and decide again.
+	for attempt := 0; attempt < maxFraudClaims; attempt++ {
+		alerted, version, err := st.alertState(ctx, userID, at)
+		if err != nil {
+			return nil, err
+		}
+		in := fraudWindow(txs, at, alerted)
+		if in == nil {
+			return nil, nil
+		}
+		alert, claimed, err := st.raiseAlert(ctx, userID, in, version, now, corr)
+		if err != nil || claimed {
+			return alert, err
+		}
+		if err := backoff(ctx, min(attempt, 5)); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fraud alert for %s: the alert head kept changing", userID)
+}
+
+// maxFraudClaims bounds the claim attempts of one observation (each lost only to another alert).
+const maxFraudClaims = 8
+
+// fraudWindow is the transactions of the earliest window [w, w+FraudWindow) that starts at a
+// transaction, contains at, holds more than FraudThreshold and overlaps no window starting at
+// an alerted time; nil when there is none.
+func fraudWindow(txs []fraudTx, at time.Time, alerted []time.Time) []fraudTx {
+next:
 	for i := range txs {
 		w := txs[i].at
-		if w.After(at) || !at.Before(w.Add(FraudWindow)) || w.Before(alertedUntil) {
+		if w.After(at) || !at.Before(w.Add(FraudWindow)) {
 			continue
+		}
+		for _, a := range alerted {
+			if a.Sub(w).Abs() < FraudWindow {
+				continue next
+			}
 		}
 		var in []fraudTx
 		for _, t := range txs[i:] {
@@ -119,38 +154,60 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 				in = append(in, t)
 			}
 		}
-		if len(in) <= FraudThreshold {
-			continue
-		}
-		alert, claimed, err := st.raiseAlert(ctx, userID, in, now, corr)
-		if err != nil || claimed {
-			return alert, err
-		}
-		if alertedUntil, err = st.lastAlertedEnd(ctx, userID); err != nil {
-			return nil, err
+		if len(in) > FraudThreshold {
+			return in
 		}
 	}
-	return nil, nil
+	return nil
 }
 
-// lastAlertedEnd reads the end of the user's last alerted window (consistent read).
-func (st *LoanStore) lastAlertedEnd(ctx context.Context, userID string) (time.Time, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(fraudPrefix+userID, fraudHeadSK),
-		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("lastWindowEnd")})
+// alertState reads, consistently, the alert head's version and the starts of the user's
+// alerted windows that could overlap a window holding at (those starting within 10 s before
+// and 5 s after it).
+func (st *LoanStore) alertState(ctx context.Context, userID string, at time.Time) ([]time.Time, int64, error) {
+	pk := fraudPrefix + userID
+	head, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(pk, fraudHeadSK),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("version")})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("read alert head: %w", err)
+		return nil, 0, fmt.Errorf("read alert head: %w", err)
 	}
-	v, ok := out.Item["lastWindowEnd"].(*types.AttributeValueMemberS)
-	if !ok {
-		return time.Time{}, nil
+	var version int64
+	if v, ok := head.Item["version"].(*types.AttributeValueMemberN); ok {
+		if version, err = strconv.ParseInt(v.Value, 10, 64); err != nil {
+			return nil, 0, fmt.Errorf("alert head version: %w", err)
+		}
 	}
-	return time.Parse("2006-01-02T15:04:05.000000000Z", v.Value)
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(st.table),
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk),
+			":from": s(alertPrefix + stampMs(at.Add(-2*FraudWindow))), ":to": s(alertPrefix + stampMs(at.Add(FraudWindow)))},
+		ConsistentRead:       aws.Bool(true),
+		ProjectionExpression: aws.String("windowStart"),
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("query alerts near %s: %w", stampMs(at), err)
+	}
+	var starts []time.Time
+	for _, it := range out.Items {
+		v, ok := it["windowStart"].(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, 0, errors.New("alert item without windowStart")
+		}
+		t, err := time.Parse("2006-01-02T15:04:05.000000000Z", v.Value)
+		if err != nil {
+			return nil, 0, err
+		}
+		starts = append(starts, t)
+	}
+	return starts, version, nil
 }
 
-// raiseAlert writes the alert for the window that begins with in[0], unless an alert already
-// covers a window overlapping it (the head holds the end of the last alerted window): then
-// claimed is false and nothing is written.
-func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx, now time.Time, corr string) (alert *AlertItem, claimed bool, err error) {
+// raiseAlert writes the alert for the window that begins with in[0] and moves the alert head
+// from version to version+1 in one transaction. claimed is false, and nothing is written, when
+// the head moved since it was read (another alert was raised meanwhile: decide again) or this
+// very alert exists (a redelivery).
+func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx, version int64, now time.Time, corr string) (alert *AlertItem, claimed bool, err error) {
 	ws := in[0].at
 	we := ws.Add(FraudWindow)
 	ids := make([]string, len(in))
@@ -165,22 +222,33 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 	if err != nil {
 		return nil, false, err
 	}
+	cond := "version = :v"
+	if version == 0 {
+		cond = "attribute_not_exists(version)"
+	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(st.table), Key: key(fraudPrefix+userID, fraudHeadSK),
-			UpdateExpression:          aws.String("SET lastWindowEnd = :we, entity = :e"),
-			ConditionExpression:       aws.String("attribute_not_exists(lastWindowEnd) OR lastWindowEnd <= :ws"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":we": s(stampMs(we)), ":ws": s(stampMs(ws)), ":e": s("fraudHead")},
+			UpdateExpression:          aws.String("SET version = :next, entity = :e"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: withVersion(map[string]types.AttributeValue{":next": n(version + 1), ":e": s("fraudHead")}, version),
 		}},
 		{Put: &types.Put{TableName: aws.String(st.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}})
 	if cancelReasons(err) != nil {
-		return nil, false, nil // this window (or one overlapping it) is already alerted
+		return nil, false, nil // the head moved or the alert exists: the caller decides again
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("raise fraud alert: %w", err)
 	}
 	return &a, true, nil
+}
+
+func withVersion(vals map[string]types.AttributeValue, version int64) map[string]types.AttributeValue {
+	if version != 0 {
+		vals[":v"] = n(version)
+	}
+	return vals
 }
 
 // Alerts lists fraud alerts newest first (Query gsi1 FRAUDALERTS), a page at a time.

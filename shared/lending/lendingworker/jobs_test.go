@@ -218,3 +218,49 @@ func TestFraudSecondBurstRightAfterAnAlertedOne(t *testing.T) {
 		t.Fatalf("alerts %+v", mine)
 	}
 }
+
+// TestFraudBurstsOutOfOrder: a later burst delivered (and alerted) first must not hide an
+// earlier one delivered after it: two non-overlapping windows, two alerts. A third delivery of
+// everything, concurrently, raises nothing more.
+func TestFraudBurstsOutOfOrder(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxWith("c")
+	base := time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
+	var all []events.Envelope
+	burst := func(from time.Duration, tag string) {
+		for i := 0; i < 11; i++ {
+			env := ledgerEvent(t, ledger.TypeDeposit, fmt.Sprintf("dep-ooo-%s-%d", tag, i), base.Add(from+time.Duration(i)*100*time.Millisecond),
+				ledgerstore.PostingData{From: "external#01", To: "wallet:ooo", Amount: "1.00"})
+			all = append(all, env)
+			if resp, _ := e.w.Fraud(ctx, sqsOf(t, env)); len(resp.BatchItemFailures) > 0 {
+				t.Fatal("fraud failed")
+			}
+		}
+	}
+	burst(20*time.Second, "late") // 10:00:20.0–21.0, processed first
+	burst(0, "early")             // 10:00:00.0–01.0, processed after
+	var wg sync.WaitGroup
+	for _, env := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, _ := e.w.Fraud(ctx, sqsOf(t, env)); len(resp.BatchItemFailures) > 0 {
+				t.Error("fraud failed on a redelivery")
+			}
+		}()
+	}
+	wg.Wait()
+	alerts, _, err := e.w.Loans.Alerts(ctx, 50, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var starts []string
+	for _, a := range alerts {
+		if a.UserID == "ooo" {
+			starts = append(starts, a.WindowStart[:len("2025-03-03T10:00:20")])
+		}
+	}
+	if len(starts) != 2 || starts[0] != "2025-03-03T10:00:20" || starts[1] != "2025-03-03T10:00:00" {
+		t.Fatalf("alerts %v, want one per burst", starts)
+	}
+}
