@@ -10,6 +10,7 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicapi"
@@ -112,7 +113,7 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	sent, gone, failed := 0, 0, 0
+	sent, gone, failed, refused := 0, 0, 0, 0
 	for _, c := range conns {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -127,6 +128,11 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 				sent++
 			case errors.Is(err, wsconn.ErrGone):
 				gone++
+			case !Transient(err):
+				// Retrying cannot help (a bad request, a missing permission): alarm through the
+				// log, and do not make SQS redeliver the whole day for it.
+				refused++
+				b.Log.ErrorContext(ctx, "post to watcher refused", "connectionId", id, "error", err)
 			default:
 				failed++
 				b.Log.WarnContext(ctx, "post to watcher failed", "connectionId", id, "error", err)
@@ -135,7 +141,7 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 	}
 	wg.Wait()
 	b.Log.InfoContext(ctx, "queue broadcast", "doctorId", k.doctor, "date", k.date, "version", snap.Version,
-		"watchers", len(conns), "sent", sent, "gone", gone, "failed", failed, "lagMs", time.Since(snap.GeneratedAt).Milliseconds())
+		"watchers", len(conns), "sent", sent, "gone", gone, "failed", failed, "refused", refused, "lagMs", time.Since(snap.GeneratedAt).Milliseconds())
 	if b.Metrics != nil {
 		_ = b.Metrics.Count(ctx, "QueueBroadcasts", map[string]string{})
 	}
@@ -148,21 +154,29 @@ func (b *Broadcaster) broadcast(ctx context.Context, k dayRef) error {
 	return nil
 }
 
-// sendAttempts and sendPause bound the in-invocation retries of a post that failed for a
-// reason other than a gone connection (a throttle, a timeout, a 5xx of the management API).
-const sendAttempts = 3
+// In-invocation retries of a post that failed transiently (a throttle, a timeout, a 5xx of the
+// management API): at most sendAttempts posts, each bounded by postTimeout, sendPause·attempt
+// apart, and none started when less than retryReserve of the invocation is left.
+const (
+	sendAttempts = 3
+	sendPause    = 100 * time.Millisecond
+	postTimeout  = time.Second
+	retryReserve = 2 * time.Second
+)
 
-var sendPause = 100 * time.Millisecond
-
-// send posts one frame, retrying a transient failure twice (100 ms, then 200 ms apart).
+// send posts one frame, retrying a transient failure twice (100 ms, then 200 ms apart) while the
+// invocation has time left.
 func (b *Broadcaster) send(ctx context.Context, id string, frame []byte) error {
 	var err error
 	for attempt := 1; attempt <= sendAttempts; attempt++ {
-		if err = b.Poster.Send(ctx, id, frame); err == nil || errors.Is(err, wsconn.ErrGone) {
+		pctx, cancel := context.WithTimeout(ctx, postTimeout)
+		err = b.Poster.Send(pctx, id, frame)
+		cancel()
+		if err == nil || errors.Is(err, wsconn.ErrGone) || !Transient(err) || attempt == sendAttempts {
 			return err
 		}
-		if attempt == sendAttempts {
-			break
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < retryReserve {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -171,4 +185,15 @@ func (b *Broadcaster) send(ctx context.Context, id string, frame []byte) error {
 		}
 	}
 	return err
+}
+
+// Transient reports whether a failed post may succeed if tried again: a timeout or network error
+// (no HTTP answer), a throttle (429) or a server fault (5xx). Any other 4xx will not.
+func Transient(err error) bool {
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) {
+		code := resp.HTTPStatusCode()
+		return code == 429 || code >= 500
+	}
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicrelay"
@@ -39,6 +41,7 @@ type poster struct {
 	mu       sync.Mutex
 	failures map[string]int
 	gone     map[string]bool
+	refused  map[string]int // HTTP status of a permanent refusal
 	calls    map[string]int
 	frames   map[string][]clinicworker.Frame
 }
@@ -49,6 +52,10 @@ func (p *poster) Send(_ context.Context, id string, data []byte) error {
 	p.calls[id]++
 	if p.gone[id] {
 		return wsconn.ErrGone
+	}
+	if code := p.refused[id]; code != 0 {
+		return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}},
+			Err: errors.New("post to connection: refused")}
 	}
 	if p.failures[id] > 0 {
 		p.failures[id]--
@@ -91,7 +98,7 @@ func setup(t *testing.T, watchers ...string) *fixture {
 			t.Fatal(err)
 		}
 	}
-	p := &poster{failures: map[string]int{}, gone: map[string]bool{}, calls: map[string]int{}, frames: map[string][]clinicworker.Frame{}}
+	p := &poster{failures: map[string]int{}, gone: map[string]bool{}, refused: map[string]int{}, calls: map[string]int{}, frames: map[string][]clinicworker.Frame{}}
 	return &fixture{p: p, doctor: doc, date: date, b: &clinicworker.Broadcaster{Store: st, Connections: conns, Poster: p,
 		Clock: clock.NewFixed(now), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 }
@@ -197,5 +204,38 @@ func TestBroadcastMalformedMessagesFailAlone(t *testing.T) {
 	}
 	if len(f.p.frames["c1"]) != 1 {
 		t.Fatalf("frames %v", f.p.frames)
+	}
+}
+
+// A post refused for good (a 4xx other than 410 and 429: a bad request, a missing permission) is
+// not retried and does not make SQS redeliver the day; a throttle (429) and a 5xx are retried.
+func TestBroadcastClassifiesRefusals(t *testing.T) {
+	f := setup(t, "c1", "c2", "c3")
+	f.p.refused["c1"] = 403
+	f.p.refused["c3"] = 429
+	resp, err := f.b.Handle(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{f.changed(t, "m1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.p.calls["c1"] != 1 || f.p.calls["c3"] != 3 || len(f.p.frames["c2"]) != 1 {
+		t.Fatalf("calls %v", f.p.calls)
+	}
+	if got := failedIDs(resp); !slices.Equal(got, []string{"m1"}) {
+		t.Fatalf("a throttled watcher must fail the day: %v", got)
+	}
+	g := setup(t, "c1", "c2")
+	g.p.refused["c1"] = 400
+	resp, _ = g.b.Handle(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{g.changed(t, "m1")}})
+	if len(resp.BatchItemFailures) != 0 || g.p.calls["c1"] != 1 {
+		t.Fatalf("a refused post failed the day or was retried: %+v %v", resp, g.p.calls)
+	}
+	for code, want := range map[int]bool{400: false, 403: false, 404: false, 429: true, 500: true, 503: true} {
+		err := &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}}, Err: errors.New("x")}
+		if clinicworker.Transient(err) != want {
+			t.Errorf("%d: transient %v", code, !want)
+		}
+	}
+	if !clinicworker.Transient(context.DeadlineExceeded) {
+		t.Error("a timeout is transient")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/clinic/clinicstore"
@@ -64,7 +65,8 @@ func StartBroadcaster() {
 	}
 	conns := &wsconn.Store{DB: e.db, Table: e.cfg.ConnectionsTable}
 	b := &Broadcaster{Store: e.store, Connections: conns, Clock: e.clk, Log: e.log,
-		Poster:  &wsconn.Sender{API: wsconn.NewManagementClient(awsCfg, os.Getenv("WEBSOCKET_ENDPOINT")), Store: conns},
+		Poster: &wsconn.Sender{API: wsconn.NewManagementClient(awsCfg, os.Getenv("WEBSOCKET_ENDPOINT"),
+			func(o *apigatewaymanagementapi.Options) { o.RetryMaxAttempts = 1 }), Store: conns},
 		Metrics: metrics.New(os.Stdout, metrics.Namespace, map[string]string{"function": e.cfg.FunctionName})}
 	lambda.Start(b.Handle)
 }

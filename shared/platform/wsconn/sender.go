@@ -15,12 +15,15 @@ import (
 // (WEBSOCKET_ENDPOINT from the template) unless the SDK's own per-service override
 // AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI is set, which then wins as it does for every
 // other service: the function has no local-only branch, only the SDK's precedence.
-func NewManagementClient(cfg aws.Config, stageURL string) *apigatewaymanagementapi.Client {
-	return apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
+//
+// optFns adjust the client further (the broadcaster turns the SDK's own retries off: it retries
+// within its time budget itself).
+func NewManagementClient(cfg aws.Config, stageURL string, optFns ...func(*apigatewaymanagementapi.Options)) *apigatewaymanagementapi.Client {
+	return apigatewaymanagementapi.NewFromConfig(cfg, append([]func(*apigatewaymanagementapi.Options){func(o *apigatewaymanagementapi.Options) {
 		if os.Getenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") == "" && stageURL != "" {
 			o.BaseEndpoint = aws.String(stageURL)
 		}
-	})
+	}}, optFns...)...)
 }
 
 // Sender posts to connections and forgets the ones that are gone.
