@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/google/uuid"
 
 	"holdfast/shared/notify"
 )
@@ -34,28 +35,31 @@ var ErrNoSecret = errors.New("tenant has no credentials")
 // Put stores the tenant's credentials as a new version of the tenant's secret (creating the
 // secret on first use) and returns that version's ID. The tenant item records the version, so
 // two registrations racing for one ID cannot leave the winner reading the loser's credentials:
-// each reads only the version its own item names.
+// each reads only the version its own item names. A version added to an existing secret gets
+// its own staging label and leaves AWSCURRENT where it was: Secrets Manager may delete versions
+// that carry no label, so every registration's version keeps one.
 func (s *Secrets) Put(ctx context.Context, tenant string, sec notify.TenantSecret) (string, error) {
 	b, err := json.Marshal(sec)
 	if err != nil {
 		return "", fmt.Errorf("encode tenant secret: %w", err)
 	}
 	name := s.Name(tenant)
-	out, err := s.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(b)),
-		Description: aws.String("Holdfast notify provider credentials of tenant " + tenant)})
+	version := uuid.NewString()
+	_, err = s.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(b)),
+		ClientRequestToken: aws.String(version), Description: aws.String("Holdfast notify provider credentials of tenant " + tenant)})
 	var exists *smtypes.ResourceExistsException
 	if errors.As(err, &exists) {
-		var put *secretsmanager.PutSecretValueOutput
-		put, err = s.client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(b))})
-		if err == nil {
-			return aws.ToString(put.VersionId), nil
-		}
+		_, err = s.client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(b)),
+			ClientRequestToken: aws.String(version), VersionStages: []string{RegistrationStage(version)}})
 	}
 	if err != nil {
 		return "", fmt.Errorf("store tenant secret: %w", err)
 	}
-	return aws.ToString(out.VersionId), nil
+	return version, nil
 }
+
+// RegistrationStage is the staging label of the version a registration stored.
+func RegistrationStage(version string) string { return "registration-" + version }
 
 // Get reads the tenant's credentials: the version a registration stored, or the current one
 // when version is "".

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,11 +108,21 @@ func setup(t *testing.T) *rig {
 	// Every provider test below authenticates with acme's keys, so each would fail otherwise.
 	loser := sec
 	loser.BrevoAPIKey, loser.TwoFactorAPIKey = "xkeysib-loser", "loser-2factor-key"
-	if _, err := secrets.Put(ctx, "acme", loser); err != nil {
+	loserVersion, err := secrets.Put(ctx, "acme", loser)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cur, err := secrets.Get(ctx, "acme", ""); err != nil || cur.BrevoAPIKey != "xkeysib-loser" {
-		t.Fatalf("the loser's version should be current: %v", err)
+	if got, err := secrets.Get(ctx, "acme", loserVersion); err != nil || got.BrevoAPIKey != "xkeysib-loser" || loserVersion == tenant.SecretVersion {
+		t.Fatalf("the loser's credentials are a version of their own: %v", err)
+	}
+	// Both versions keep a staging label (Secrets Manager may delete unlabelled versions).
+	desc, err := secretsmanager.NewFromConfig(cfg).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secrets.Name("acme"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(desc.VersionIdsToStages[tenant.SecretVersion]) == 0 ||
+		!slices.Contains(desc.VersionIdsToStages[loserVersion], notifystore.RegistrationStage(loserVersion)) {
+		t.Fatalf("version labels %v", desc.VersionIdsToStages)
 	}
 	if err := r.store.PutTenant(ctx, tenant); err != nil {
 		t.Fatal(err)
