@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -90,7 +91,7 @@ func FuzzInitials(f *testing.F) {
 		}
 		for _, p := range parts {
 			r, size := utf8.DecodeRuneInString(p)
-			if p[size:] != "." || r == utf8.RuneError {
+			if p[size:] != "." || !unicode.IsLetter(r) {
 				t.Fatalf("%q → %q", name, got)
 			}
 		}

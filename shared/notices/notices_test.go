@@ -37,6 +37,7 @@ var now = time.Date(2025, 3, 2, 9, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	h        *notices.Handler
+	db       *dynamodb.Client
 	logs     *bytes.Buffer
 	sqs      *sqs.Client
 	queueURL string
@@ -60,7 +61,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &bytes.Buffer{}, sqs: q, queueURL: *out.QueueUrl, profiles: lendingstore.NewProfileStore(db, lendingTable)}
+	f := &fixture{db: db, logs: &bytes.Buffer{}, sqs: q, queueURL: *out.QueueUrl, profiles: lendingstore.NewProfileStore(db, lendingTable)}
 	st := clinicstore.New(db, clinicTable)
 	f.doctor = clinic.Doctor{ID: "doc-1", Name: "Dr Meera Iyer", Specialty: "GP", StartTime: 9 * 60, EndTime: 17 * 60, SlotMinutes: 10, MaxTokens: 40, CreatedAt: now}
 	if err := st.PutDoctor(context.Background(), f.doctor); err != nil {
@@ -256,7 +257,7 @@ func TestNothingToSend(t *testing.T) {
 // A contact that cannot be read (the store fails) fails the message so SQS delivers it again.
 func TestUnreadableContactIsRetried(t *testing.T) {
 	f := setup(t)
-	f.h.Contacts = lendingstore.NewProfileStore(dynamodb.NewFromConfig(emulatortest.Config(t)), "no-such-table")
+	f.h.Contacts = lendingstore.NewProfileStore(f.db, "no-such-table")
 	m := f.delivery(t, envelope(t, "rem-x", lendingrelay.Domain, lendingrelay.TypeInstallmentReminder,
 		lendingrelay.Notice{LoanID: "L1", UserID: "u", InstallmentNo: 1, DueDate: "2025-03-05", Amount: "10.00"}))
 	if failed := f.handle(t, m); !slices.Equal(failed, []string{m.MessageId}) {

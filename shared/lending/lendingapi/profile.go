@@ -124,10 +124,13 @@ func PatchMe(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		audit.SetEntity(ctx, "profile", sub)
 		now := d.Clock.Now(ctx)
 		p, err := store.Update(ctx, sub, now, func(cur lending.Profile) (lending.Profile, error) {
+			next := cur
 			if income != nil {
-				cur = cur.DeclareMonthlyIncome(*income, now)
+				next = next.DeclareMonthlyIncome(*income, now)
 			}
-			return cur.ChangeContact(contact, now), nil
+			next = next.ChangeContact(contact, now)
+			next.Version = min(next.Version, cur.Version+1) // one request, one change
+			return next, nil
 		})
 		if err != nil {
 			return nil, err

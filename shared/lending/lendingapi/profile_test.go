@@ -245,12 +245,19 @@ func TestPatchMeContact(t *testing.T) {
 	if got.Email != "asha@example.com" || got.Phone != "+14155550100" || got.FCMToken != "" || got.Version != 3 {
 		t.Fatalf("a rejected change wrote: %+v", got)
 	}
+	// Income and contact in one request are one change: the version moves by one.
+	c.Body = `{"monthlyIncome":"42000.00","email":"asha.rao@example.com"}`
+	p = profile{}
+	platformtest.JSON(t, e.do(t, e.patch, c), &p)
+	if p.Version != 4 || p.Email != "asha.rao@example.com" || p.MonthlyIncome == nil || *p.MonthlyIncome != "42000.00" {
+		t.Fatalf("combined change: %+v", p)
+	}
 	page, err := audit.NewStore(e.d.DynamoDB, e.d.Config.AuditTable, e.clk).Query(context.Background(), audit.Query{Action: "profile.update"})
-	if err != nil || len(page.Items) != 5 {
+	if err != nil || len(page.Items) != 6 {
 		t.Fatal(len(page.Items), err)
 	}
 	for _, r := range page.Items {
-		for _, secret := range []string{"asha@example.com", "9876543210", "4155550100", "new@example.com"} {
+		for _, secret := range []string{"asha@example.com", "9876543210", "4155550100", "new@example.com", "asha.rao@example.com"} {
 			if strings.Contains(string(r.Arguments), secret) {
 				t.Fatalf("audit record keeps %s: %s", secret, r.Arguments)
 			}

@@ -57,4 +57,9 @@ func TestDTICountsOpenLoansWithConsistentReads(t *testing.T) {
 	if sum, _ := e.w.Loans.ActiveEMIs(context.Background(), "nobody"); !sum.IsZero() {
 		t.Fatalf("a customer without loans: %s", sum)
 	}
+	// A counter written before it named its loans (open, no loanIds) falls back to the loan list.
+	e.resetCounter("meena")
+	if sum, err := e.w.Loans.ActiveEMIs(ctx, "meena"); err != nil || sum.StringFixed(2) != "8814.86" {
+		t.Fatalf("legacy counter: %s %v", sum, err)
+	}
 }

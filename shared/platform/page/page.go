@@ -1,5 +1,7 @@
-// Package page is how every list route pages through DynamoDB: `?limit=` parsing and an opaque
-// cursor carrying the query's LastEvaluatedKey. A cursor is bound to its list — the attributes
+// Package page is how list routes page through a DynamoDB query: `?limit=` parsing and an
+// opaque cursor carrying the query's LastEvaluatedKey (the fraud alerts, the doctors and the
+// approval queue use it; the audit log and the wallet statement keep cursors of their own shape,
+// a time range and a chain sequence). A cursor is bound to its list — the attributes
 // that select the list (an index partition, say) must hold the list's own values — so a cursor
 // cannot be forged to read another partition. It must never accept a cursor it cannot verify.
 package page
