@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"holdfast/shared/platform/problem"
@@ -62,6 +63,13 @@ var (
 func ValidEmail(s string) bool {
 	if s == "" || len(s) > MaxEmail || strings.ContainsAny(s, " <>\"\r\n\t,;") {
 		return false
+	}
+	for _, r := range s {
+		// net/mail takes any non-ASCII rune as text; an address must not hide a line break, a
+		// space, a control or a formatting character (U+2028, U+00A0, U+0085, U+202E, …).
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Zs) {
+			return false
+		}
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {

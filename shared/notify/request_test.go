@@ -117,3 +117,19 @@ func FuzzRequestValidate(f *testing.F) {
 		}
 	})
 }
+
+// Found by fuzzing: net/mail takes any non-ASCII rune as text, so addresses hiding a line break,
+// a non-breaking space, a control or a direction override passed.
+func TestValidEmailRefusesHiddenCharacters(t *testing.T) {
+	for _, s := range []string{"asha\u0085rao@example.com", "asha@exa\u2028mple.com", "asha\u00a0rao@example.com",
+		"asha\u202erao@example.com", "asha\u200brao@example.com", "asha\u0000@example.com"} {
+		if notify.ValidEmail(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+	for _, s := range []string{"asha@example.com", "andré@example.fr", "user@münchen.de", "o'brien@example.ie"} {
+		if !notify.ValidEmail(s) {
+			t.Errorf("%q refused", s)
+		}
+	}
+}

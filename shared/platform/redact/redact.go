@@ -72,8 +72,12 @@ func normalise(key string) string {
 var patterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*`),
 	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`),
-	regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`),
-	regexp.MustCompile(`\+[1-9][0-9]{7,14}\b`),
+	// An email address as net/mail (and so notify.ValidEmail) reads one: any run of atext —
+	// printable ASCII but the specials, or any non-ASCII letter — around an @, with a dot in
+	// the domain. Broader than real addresses on purpose: over-masking is the safe side.
+	regexp.MustCompile(`[^\s@<>()\[\]:;\\,"\x00-\x1f\x7f]+@[^\s@<>()\[\]:;\\,"\x00-\x1f\x7f]+\.[^\s@<>()\[\]:;\\,"\x00-\x1f\x7f]+`),
+	// A phone number in E.164, whatever follows it ("+14155550100ext").
+	regexp.MustCompile(`\+[1-9][0-9]{7,14}`),
 }
 
 // secretParam matches key=value pairs (query strings, form bodies, log text) whose key is
@@ -106,10 +110,10 @@ func Value(v any) any {
 		out := make(map[string]any, len(t))
 		for k, val := range t {
 			if SensitiveKey(k) && val != nil {
-				out[k] = Mask
+				out[String(k)] = Mask
 				continue
 			}
-			out[k] = Value(val)
+			out[String(k)] = Value(val) // a key can hold a contact detail too
 		}
 		return out
 	case []any:
@@ -122,10 +126,10 @@ func Value(v any) any {
 		out := make(map[string]any, len(t))
 		for k, val := range t {
 			if SensitiveKey(k) {
-				out[k] = Mask
+				out[String(k)] = Mask
 				continue
 			}
-			out[k] = String(val)
+			out[String(k)] = String(val)
 		}
 		return out
 	case string:

@@ -81,3 +81,25 @@ func TestAttr(t *testing.T) {
 		t.Error(a)
 	}
 }
+
+// Found by fuzzing: contact details the platform accepts but the first patterns let through —
+// a phone followed by a letter, addresses with non-ASCII or unusual local parts or domains —
+// and contact details used as JSON object keys.
+func TestFuzzFoundContactDetails(t *testing.T) {
+	for _, in := range []string{"call +919876543210x", "+14155550100ext", "andré@example.fr", "jane!@example.com",
+		"user@münchen.de", "jane@exämple.com", "o'brien@example.ie"} {
+		out := String("before " + in + " after")
+		for _, leak := range []string{"9876543210", "4155550100", "andré", "jane", "münchen", "brien@"} {
+			if strings.Contains(out, leak) && strings.Contains(in, leak) {
+				t.Errorf("%q → %q keeps %q", in, out, leak)
+			}
+		}
+	}
+	out, err := JSON([]byte(`{"andre@example.fr":1,"+14155550100":"x","ok":"plain"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "andre@") || strings.Contains(string(out), "4155550100") || !strings.Contains(string(out), `"plain"`) {
+		t.Fatalf("keys: %s", out)
+	}
+}
