@@ -70,7 +70,7 @@ var (
 		lendingrelay.TypeLoanDisbursed: true, lendingrelay.TypeInstallmentReminder: true,
 		lendingrelay.TypeInstallmentDue: true, lendingrelay.TypeInstallmentOverdue: true,
 	}
-	clinicTypes = map[string]bool{"AppointmentBooked": true, clinicrelay.TypeUpNext: true}
+	clinicTypes = map[string]bool{clinicrelay.TypeBooked: true, clinicrelay.TypeUpNext: true}
 )
 
 // Handle processes a batch of delivered events; a message whose contact or doctor cannot be

@@ -148,7 +148,7 @@ func str(s string) *string { return &s }
 func TestBookingConfirmationOnEveryChannelOnce(t *testing.T) {
 	f := setup(t)
 	f.user(t, "pat-1", lending.ContactChange{Email: str("asha@example.com"), Phone: str("+919876543210")})
-	env := envelope(t, "DAY#doc-1#2025-03-02#APPT#007#v1", clinicrelay.Domain, "AppointmentBooked",
+	env := envelope(t, "DAY#doc-1#2025-03-02#APPT#007#v1", clinicrelay.Domain, clinicrelay.TypeBooked,
 		clinicrelay.AppointmentChanged{AppointmentID: "A7", PatientID: "pat-1", DoctorID: "doc-1", Date: "2025-03-02", Slot: "10:30",
 			Token: 7, OriginalToken: 7, State: "BOOKED", Version: 1})
 	if failed := f.handle(t, f.delivery(t, env), f.delivery(t, env)); len(failed) != 0 {

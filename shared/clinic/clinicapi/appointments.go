@@ -232,7 +232,7 @@ func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := noBody(r); err != nil {
 			return nil, err
 		}
-		if _, err := withDoctor(ctx, st, id); err != nil {
+		if _, err := st.Doctor(ctx, id); err != nil {
 			return nil, err
 		}
 		now := d.Clock.Now(ctx)

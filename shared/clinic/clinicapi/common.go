@@ -1,7 +1,6 @@
 package clinicapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -61,7 +60,6 @@ func dateQuery(r *http.Request, d *httpapi.Deps, also ...string) (clock.Date, ma
 	return date, q, nil
 }
 
-// noBody accepts an absent body or an empty JSON object, and nothing else.
 // doctorDay reads what every doctor-day route takes: the doctor in the path and ?date=.
 func doctorDay(r *http.Request, d *httpapi.Deps) (string, clock.Date, error) {
 	id, err := doctorParam(r)
@@ -72,6 +70,7 @@ func doctorDay(r *http.Request, d *httpapi.Deps) (string, clock.Date, error) {
 	return id, date, err
 }
 
+// noBody accepts an absent body or an empty JSON object, and nothing else.
 func noBody(r *http.Request) error {
 	var empty struct{}
 	_, err := httpapi.DecodeOptional(r, &empty)
@@ -118,8 +117,3 @@ func viewAppointment(a clinic.Appointment) appointmentView {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// withDoctor reads the doctor of a route, so a queue of an unknown doctor is a 404.
-func withDoctor(ctx context.Context, st *clinicstore.Store, id string) (clinic.Doctor, error) {
-	return st.Doctor(ctx, id)
-}

@@ -109,7 +109,7 @@ func Slots(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		doc, err := withDoctor(ctx, st, id)
+		doc, err := st.Doctor(ctx, id)
 		if err != nil {
 			return nil, err
 		}

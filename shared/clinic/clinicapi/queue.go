@@ -46,15 +46,7 @@ func Queue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		doc, err := withDoctor(ctx, st, id)
-		if err != nil {
-			return nil, err
-		}
-		stats, err := st.Stats(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		day, err := st.Day(ctx, id, date)
+		doc, stats, day, err := loadDay(ctx, st, id, date)
 		if err != nil {
 			return nil, err
 		}
@@ -87,11 +79,7 @@ func Stats(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if _, err := httpapi.Query(r); err != nil {
 			return nil, err
 		}
-		doc, err := withDoctor(ctx, st, id)
-		if err != nil {
-			return nil, err
-		}
-		s, err := st.Stats(ctx, id)
+		doc, s, err := st.DoctorWithStats(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -107,17 +95,20 @@ func Stats(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}, nil
 }
 
-// LoadSnapshot reads what a board shows for a doctor's day.
-func LoadSnapshot(ctx context.Context, st *clinicstore.Store, doctorID string, date clock.Date, now time.Time) (clinic.Snapshot, error) {
-	doc, err := st.Doctor(ctx, doctorID)
+// loadDay reads a doctor's day with what its views need: the doctor and their statistics (one
+// Query), then the day (one Query). An unknown doctor is a 404.
+func loadDay(ctx context.Context, st *clinicstore.Store, doctorID string, date clock.Date) (clinic.Doctor, clinic.Stats, *clinic.Day, error) {
+	doc, stats, err := st.DoctorWithStats(ctx, doctorID)
 	if err != nil {
-		return clinic.Snapshot{}, err
-	}
-	stats, err := st.Stats(ctx, doctorID)
-	if err != nil {
-		return clinic.Snapshot{}, err
+		return clinic.Doctor{}, clinic.Stats{}, nil, err
 	}
 	day, err := st.Day(ctx, doctorID, date)
+	return doc, stats, day, err
+}
+
+// LoadSnapshot reads what a board shows for a doctor's day.
+func LoadSnapshot(ctx context.Context, st *clinicstore.Store, doctorID string, date clock.Date, now time.Time) (clinic.Snapshot, error) {
+	doc, stats, day, err := loadDay(ctx, st, doctorID, date)
 	if err != nil {
 		return clinic.Snapshot{}, err
 	}
@@ -173,7 +164,7 @@ func IssueDisplayToken(_ context.Context, d *httpapi.Deps) (httpapi.Handler, err
 		if err := noBody(r); err != nil {
 			return nil, err
 		}
-		if _, err := withDoctor(ctx, st, id); err != nil {
+		if _, err := st.Doctor(ctx, id); err != nil {
 			return nil, err
 		}
 		audit.SetEntity(ctx, "doctor", id)

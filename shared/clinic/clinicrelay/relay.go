@@ -23,6 +23,7 @@ const Domain = "clinic"
 const (
 	TypeQueueChanged = "QueueChanged"
 	TypeUpNext       = "PatientUpNext"
+	TypeBooked       = "AppointmentBooked" // the booking confirmation's trigger
 )
 
 // QueueChanged is the data of QueueChanged.v1.
@@ -58,7 +59,7 @@ type AppointmentChanged struct {
 }
 
 var stateTypes = map[string]string{
-	"BOOKED": "AppointmentBooked", "CHECKED_IN": "AppointmentCheckedIn", "IN_CONSULTATION": "AppointmentCalled",
+	"BOOKED": TypeBooked, "CHECKED_IN": "AppointmentCheckedIn", "IN_CONSULTATION": "AppointmentCalled",
 	"COMPLETED": "AppointmentCompleted", "CANCELLED": "AppointmentCancelled", "NO_SHOW": "AppointmentNoShow",
 }
 

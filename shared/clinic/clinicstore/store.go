@@ -110,6 +110,39 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 	return result, nil
 }
 
+// DoctorWithStats reads a doctor and their consultation statistics (zero when none yet) with
+// one consistent Query of the doctor's partition, which holds exactly those two items; a
+// missing doctor is a 404 problem. Every snapshot (the broadcaster's, on each queue change)
+// and the queue and stats views need both.
+func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor, clinic.Stats, error) {
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DoctorPK(id))}})
+	if err != nil {
+		return clinic.Doctor{}, clinic.Stats{}, fmt.Errorf("get doctor: %w", err)
+	}
+	stats := clinic.Stats{DoctorID: id}
+	var doc *clinic.Doctor
+	for _, item := range out.Items {
+		switch sk, _ := item["sk"].(*types.AttributeValueMemberS); {
+		case sk != nil && sk.Value == doctorSK:
+			d, err := doctorFromItem(item)
+			if err != nil {
+				return clinic.Doctor{}, clinic.Stats{}, err
+			}
+			doc = &d
+		case sk != nil && sk.Value == statsSK:
+			if stats, err = statsFromItem(id, item); err != nil {
+				return clinic.Doctor{}, clinic.Stats{}, err
+			}
+		}
+	}
+	if doc == nil {
+		return clinic.Doctor{}, clinic.Stats{}, problem.NotFound("The doctor does not exist.")
+	}
+	return *doc, stats, nil
+}
+
 // Stats reads a doctor's consultation statistics (zero when none yet).
 func (st *Store) Stats(ctx context.Context, doctorID string) (clinic.Stats, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(doctorID), statsSK),
@@ -120,8 +153,12 @@ func (st *Store) Stats(ctx context.Context, doctorID string) (clinic.Stats, erro
 	if len(out.Item) == 0 {
 		return clinic.Stats{DoctorID: doctorID}, nil
 	}
+	return statsFromItem(doctorID, out.Item)
+}
+
+func statsFromItem(doctorID string, item map[string]types.AttributeValue) (clinic.Stats, error) {
 	var it statsItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return clinic.Stats{}, fmt.Errorf("stats item: %w", err)
 	}
 	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Version: it.Version}, nil

@@ -10,6 +10,7 @@ import (
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/money"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -56,7 +57,7 @@ func FuzzParseLimit(f *testing.F) {
 		if present {
 			q["limit"] = s
 		}
-		n, err := parseLimit(q, DefaultDigestLimit, MaxDigestLimit)
+		n, err := page.Limit(q, DefaultDigestLimit, MaxDigestLimit)
 		switch {
 		case !present:
 			if n != DefaultDigestLimit || err != nil {

@@ -11,6 +11,7 @@ import (
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -115,7 +116,7 @@ func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		limit, err := parseLimit(q, DefaultDigestLimit, MaxDigestLimit)
+		limit, err := page.Limit(q, DefaultDigestLimit, MaxDigestLimit)
 		if err != nil {
 			return nil, err
 		}

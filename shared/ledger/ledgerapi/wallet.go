@@ -3,7 +3,6 @@ package ledgerapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerstore"
@@ -14,6 +13,7 @@ import (
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -214,19 +214,6 @@ func GetWallet(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}, nil
 }
 
-// parseLimit reads an optional page size in 1..max.
-func parseLimit(q map[string]string, def, max int) (int, error) {
-	raw, ok := q["limit"]
-	if !ok {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > max || strconv.Itoa(n) != raw {
-		return 0, problem.Validation(problem.Field("limit", "must be an integer from 1 to "+strconv.Itoa(max)))
-	}
-	return n, nil
-}
-
 // Statement builds GET /api/v1/wallet/statement?cursor=&limit=: the caller's chain entries,
 // newest first, each with the running balance after it.
 func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
@@ -240,7 +227,7 @@ func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		limit, err := parseLimit(q, DefaultStatementLimit, MaxStatementLimit)
+		limit, err := page.Limit(q, DefaultStatementLimit, MaxStatementLimit)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
@@ -19,25 +21,13 @@ type alertView struct {
 	CreatedAt   string   `json:"createdAt"`
 }
 
+// alertsPage is the paging of GET /api/v1/fraud/alerts.
+var alertsPage = page.Spec{Default: 50, Max: 200, Bound: map[string]string{"gsi1pk": lendingstore.AlertsIndexPK},
+	Keys: []string{"pk", "sk", "gsi1pk", "gsi1sk"}}
+
 // FraudAlerts builds GET /api/v1/fraud/alerts?limit=&cursor= (admin): newest first.
 func FraudAlerts(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
-		q, err := httpapi.Query(r, "limit", "cursor")
-		if err != nil {
-			return nil, err
-		}
-		limit, err := page.Limit(q, 50, 200)
-		if err != nil {
-			return nil, err
-		}
-		start, err := page.Decode(q, map[string]string{"gsi1pk": lendingstore.AlertsIndexPK}, "pk", "sk", "gsi1pk", "gsi1sk")
-		if err != nil {
-			return nil, err
-		}
+	return onList(d, alertsPage, func(r *http.Request, x *deps, limit int, start map[string]types.AttributeValue) (*httpapi.Response, error) {
 		items, last, err := x.loans.Alerts(r.Context(), limit, start)
 		if err != nil {
 			return nil, err
@@ -47,10 +37,10 @@ func FraudAlerts(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			out[i] = alertView{AlertID: a.AlertID, UserID: a.UserID, WindowStart: a.WindowStart, WindowEnd: a.WindowEnd,
 				Count: a.Count, TxIDs: a.TxIDs, CreatedAt: a.CreatedAt}
 		}
-		next, err := page.Encode(last)
+		body, err := page.Body(out, last)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.JSON(http.StatusOK, map[string]any{"items": out, "nextCursor": next})
-	}, nil
+		return httpapi.JSON(http.StatusOK, body)
+	})
 }

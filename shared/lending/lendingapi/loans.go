@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
@@ -105,6 +106,26 @@ func onLoan(d *httpapi.Deps, withLedger bool, fn func(r *http.Request, x *deps, 
 	}, nil
 }
 
+// onList builds the handler of a paged list route: the dependencies once, then per request
+// only `limit` and `cursor` accepted and parsed by spec before fn runs.
+func onList(d *httpapi.Deps, spec page.Spec, fn func(r *http.Request, x *deps, limit int, start map[string]types.AttributeValue) (*httpapi.Response, error)) (httpapi.Handler, error) {
+	x, err := newDeps(d, false)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		q, err := httpapi.Query(r, "limit", "cursor")
+		if err != nil {
+			return nil, err
+		}
+		limit, start, err := spec.Parse(q)
+		if err != nil {
+			return nil, err
+		}
+		return fn(r, x, limit, start)
+	}, nil
+}
+
 // loanID reads and checks the {id} path parameter.
 func loanID(r *http.Request) (string, error) {
 	id := httpapi.PathParams(r.Context())["id"]
@@ -187,21 +208,13 @@ func Apply(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 
 // GetLoan builds GET /api/v1/loans/{id}.
 func GetLoan(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
-		id, err := loanID(r)
-		if err != nil {
-			return nil, err
-		}
+	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		cur, err := x.loadOwned(r.Context(), id, false)
 		if err != nil {
 			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, viewLoan(cur.Loan))
-	}, nil
+	})
 }
 
 // ListLoans builds GET /api/v1/loans: the caller's loans, newest first.
@@ -239,26 +252,14 @@ type reviewItem struct {
 	CanApprove bool `json:"canApprove"`
 }
 
+// reviewPage is the paging of GET /api/v1/approvals.
+var reviewPage = page.Spec{Default: 25, Max: 100, Bound: map[string]string{"gsi2pk": lendingstore.ReviewIndexPK},
+	Keys: []string{"pk", "sk", "gsi2pk", "gsi2sk"}}
+
 // ReviewQueue builds GET /api/v1/approvals?limit=&cursor= (approver, admin): the loans awaiting
 // an approval decision, oldest application first.
 func ReviewQueue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	x, err := newDeps(d, false)
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) (*httpapi.Response, error) {
-		q, err := httpapi.Query(r, "limit", "cursor")
-		if err != nil {
-			return nil, err
-		}
-		limit, err := page.Limit(q, 25, 100)
-		if err != nil {
-			return nil, err
-		}
-		start, err := page.Decode(q, map[string]string{"gsi2pk": lendingstore.ReviewIndexPK}, "pk", "sk", "gsi2pk", "gsi2sk")
-		if err != nil {
-			return nil, err
-		}
+	return onList(d, reviewPage, func(r *http.Request, x *deps, limit int, start map[string]types.AttributeValue) (*httpapi.Response, error) {
 		loans, last, err := x.loans.ReviewQueue(r.Context(), limit, start)
 		if err != nil {
 			return nil, err
@@ -269,12 +270,12 @@ func ReviewQueue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			items[i] = reviewItem{loanView: viewLoan(l), CanApprove: caller.HasRole(identity.RoleApprover) &&
 				l.UserID != caller.Subject && !slices.Contains(l.Approvals, caller.Subject)}
 		}
-		next, err := page.Encode(last)
+		body, err := page.Body(items, last)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
-	}, nil
+		return httpapi.JSON(http.StatusOK, body)
+	})
 }
 
 type noteRequest struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -19,6 +18,7 @@ import (
 	"holdfast/shared/platform/correlation"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -314,13 +314,10 @@ func ListTenantsWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (http
 			if err != nil {
 				return nil, err
 			}
-			limit := 50
 			var v problem.Validator
-			if s, ok := q["limit"]; ok {
-				n, err := strconv.Atoi(s)
-				if v.Check(err == nil && n >= 1 && n <= 100, "limit", "must be an integer from 1 to 100") {
-					limit = n
-				}
+			limit, err := page.Limit(q, 50, 100)
+			if err := v.Merge(err); err != nil {
+				return nil, err
 			}
 			after := ""
 			if c, ok := q["cursor"]; ok {

@@ -3,13 +3,12 @@ package audit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"holdfast/shared/platform/httpapi"
+	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
 
@@ -75,11 +74,8 @@ func parseQuery(r *http.Request) (Query, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
 		v.Add("from", "must not be after to")
 	}
-	if s, ok := params["limit"]; ok {
-		n, err := strconv.Atoi(s)
-		if v.Check(err == nil && n >= 1 && n <= MaxLimit, "limit", fmt.Sprintf("must be an integer 1..%d", MaxLimit)) {
-			q.Limit = n
-		}
+	if n, err := page.Limit(params, 0, MaxLimit); v.Merge(err) == nil && err == nil {
+		q.Limit = n // 0 when absent: the store's default
 	}
 	if s, ok := params["cursor"]; ok {
 		v.Check(len(s) <= 4096 && cursorPattern.MatchString(s), "cursor", "is not a cursor")

@@ -1,16 +1,17 @@
-// Package page is how list routes page through a DynamoDB query: `?limit=` parsing and an
-// opaque cursor carrying the query's LastEvaluatedKey (the fraud alerts, the doctors and the
-// approval queue use it; the audit log and the wallet statement keep cursors of their own shape,
-// a time range and a chain sequence). A cursor is bound to its list — the attributes
-// that select the list (an index partition, say) must hold the list's own values — so a cursor
-// cannot be forged to read another partition. It must never accept a cursor it cannot verify.
+// Package page is how list routes page: every list reads `?limit=` here, and lists over a
+// DynamoDB query (the fraud alerts, the doctors, the approval queue) also use its opaque cursor
+// carrying the query's LastEvaluatedKey; the audit log, the wallet statement, the digests and
+// the tenants keep cursors of their own shape (a time range, a chain sequence, a tenant ID). A
+// key cursor is bound to its list — the attributes that select the list (an index partition,
+// say) must hold the list's own values — so it cannot be forged to read another partition. It
+// must never accept a cursor it cannot verify.
 package page
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -25,14 +26,15 @@ const MaxCursor = 1024
 // list route of the platform answers).
 const CodeInvalidCursor = "invalid_cursor"
 
-// Limit reads the `limit` query parameter: def when absent, else an integer 1..max.
+// Limit reads the `limit` query parameter: def when absent, else an integer 1..max written
+// canonically (no sign, no leading zero), at most four digits.
 func Limit(q map[string]string, def, max int) (int, error) {
 	s, ok := q["limit"]
 	if !ok {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > max || len(s) > 4 {
+	if err != nil || n < 1 || n > max || len(s) > 4 || strconv.Itoa(n) != s {
 		return 0, problem.Validation(problem.Field("limit", fmt.Sprintf("must be an integer between 1 and %d", max)))
 	}
 	return n, nil
@@ -81,7 +83,7 @@ func Decode(q map[string]string, bound map[string]string, keys ...string) (map[s
 	if json.Unmarshal(raw, &flat) != nil || len(flat) != len(keys) {
 		return nil, bad
 	}
-	sort.Strings(keys)
+	keys = slices.Sorted(slices.Values(keys)) // the caller's slice stays as it was
 	out := make(map[string]types.AttributeValue, len(keys))
 	for _, k := range keys {
 		v, ok := flat[k]
@@ -94,4 +96,32 @@ func Decode(q map[string]string, bound map[string]string, keys ...string) (map[s
 		out[k] = &types.AttributeValueMemberS{Value: v}
 	}
 	return out, nil
+}
+
+// Spec is one list's paging: the limit's default and maximum, and the key its cursor carries
+// (Keys) with the attributes bound to the list's own values (Bound).
+type Spec struct {
+	Default, Max int
+	Bound        map[string]string
+	Keys         []string
+}
+
+// Parse reads `limit` and `cursor` from q: the page size and the ExclusiveStartKey (nil for the
+// first page).
+func (s Spec) Parse(q map[string]string) (int, map[string]types.AttributeValue, error) {
+	limit, err := Limit(q, s.Default, s.Max)
+	if err != nil {
+		return 0, nil, err
+	}
+	start, err := Decode(q, s.Bound, s.Keys...)
+	return limit, start, err
+}
+
+// Body is a page's answer, {"items": items, "nextCursor": cursor or null}.
+func Body[T any](items []T, last map[string]types.AttributeValue) (map[string]any, error) {
+	next, err := Encode(last)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"items": items, "nextCursor": next}, nil
 }
