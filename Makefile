@@ -9,9 +9,10 @@ WS_ADDR    ?= 127.0.0.1:3001
 
 .PHONY: run test lint build build-host deploy clean bench tools chromium
 
-## run: build host binaries and start the local cloud (HTTP :3000, WebSocket :3001)
+## run: build host binaries and start the local cloud (HTTP :3000, WebSocket :3001); tables are
+## kept in .holdfast/dynamodb across runs, FRESH=1 starts empty
 run: build-host tools
-	.build/holdfast local --http $(HTTP_ADDR) --ws $(WS_ADDR) --version $(VERSION)
+	.build/holdfast local --http $(HTTP_ADDR) --ws $(WS_ADDR) --version $(VERSION) $(if $(filter 1,$(FRESH)),--fresh)
 
 ## test: every test, unit to end-to-end (needs moto_server; .ci/run installs it)
 test: build-host chromium

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -74,14 +75,21 @@ func runLocal(args []string) error {
 	state := fs.String("state", ".holdfast", "local state (dev issuer keys)")
 	version := fs.String("version", envOr("HOLDFAST_VERSION", "local"), "version reported by health")
 	quiet := fs.Bool("quiet", false, "discard function logs")
+	fresh := fs.Bool("fresh", os.Getenv("FRESH") == "1", "start with empty tables (the embedded DynamoDB keeps its data in <state>/dynamodb otherwise)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	dataDir := filepath.Join(*state, "dynamodb")
+	if *fresh {
+		if err := os.RemoveAll(dataDir); err != nil {
+			return fmt.Errorf("--fresh: %w", err)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	opts := localcloud.Options{TemplatePath: *tpl, BinDir: *bin, StateDir: *state, HTTPAddr: *httpAddr, WSAddr: *wsAddr,
-		Endpoint: os.Getenv("AWS_ENDPOINT_URL"), Version: *version, Log: log}
+		Endpoint: os.Getenv("AWS_ENDPOINT_URL"), Version: *version, Log: log, DynamoDBDir: dataDir}
 	if *quiet {
 		opts.FunctionLogs = io.Discard
 	}
@@ -95,6 +103,9 @@ func runLocal(args []string) error {
 	fmt.Printf("HTTP API       %s\n", cloud.HTTPURL())
 	fmt.Printf("WebSocket API  %s\n", cloud.WSURL())
 	fmt.Printf("emulator       %s\n", cloud.Emulator.Endpoint)
+	if cloud.Emulator.DynamoDBEndpoint != "" {
+		fmt.Printf("dynamodb       %s (embedded engine; AWS_ENDPOINT_URL_DYNAMODB)\n", cloud.Emulator.DynamoDBEndpoint)
+	}
 	fmt.Printf("token          go run ./cmd/holdfast token --sub alice --role customer\n")
 	fmt.Printf("ready: %d functions, %d routes, %d queue mappings, %d stream mappings, %d schedules in %s (Ctrl-C stops everything)\n",
 		len(d.Functions), len(d.Routes), len(d.SQS), len(d.Streams), len(d.Schedules), time.Since(started).Round(time.Millisecond))

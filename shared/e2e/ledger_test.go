@@ -514,7 +514,7 @@ func TestLedgerTamperedChainIsReportedByRouteAndCLI(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the CLI: %v\n%s", err, out)
 	}
-	cli := exec.Command(bin, "ledger", "verify", "--account", account, "--table", table, "--endpoint", cloud.Emulator.Endpoint)
+	cli := exec.Command(bin, "ledger", "verify", "--account", account, "--table", table, "--endpoint", cloud.Emulator.DynamoDBURL())
 	cli.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL=")
 	var stdout, stderr strings.Builder
 	cli.Stdout, cli.Stderr = &stdout, &stderr
@@ -535,7 +535,7 @@ func TestLedgerTamperedChainIsReportedByRouteAndCLI(t *testing.T) {
 	if r := walletMove(t, "deposits", token(t, other, "customer"), "x", "1.00", nil); r.Status != 201 {
 		t.Fatal(r.Status)
 	}
-	ok2 := exec.Command(bin, "ledger", "verify", "--account", "wallet:"+other, "--table", table, "--endpoint", cloud.Emulator.Endpoint)
+	ok2 := exec.Command(bin, "ledger", "verify", "--account", "wallet:"+other, "--table", table, "--endpoint", cloud.Emulator.DynamoDBURL())
 	ok2.Env = cli.Env
 	if out, err := ok2.CombinedOutput(); err != nil {
 		t.Fatalf("intact wallet: %v\n%s", err, out)

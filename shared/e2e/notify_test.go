@@ -309,8 +309,10 @@ func TestNotifyEmailProviderDownDoesNotDelaySMSAndPushThenDeadLettersAndRedrives
 	// The command line does the same against the emulator's endpoint.
 	cmd := exec.Command("go", "run", "./cmd/holdfast", "dlq", "redrive", "--stage", "local", "--notification", nid)
 	cmd.Dir = repoDir
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+cloud.Emulator.Endpoint, "AWS_REGION="+emulator.Region,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	cmd.Env = append(os.Environ(), "AWS_REGION="+emulator.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	for k, v := range cloud.Emulator.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `"count": 1`) {
 		t.Fatalf("holdfast dlq redrive: %v\n%s", err, out)

@@ -61,7 +61,7 @@ func startAsync(ctx context.Context, c *Cloud, cfg aws.Config) (_ *asyncSources,
 		mapping, err := eventsource.NewSQSMapping(sqsClient, inv, eventsource.SQSConfig{
 			Function: m.Function, QueueURL: m.QueueURL, BatchSize: m.BatchSize,
 			MaximumBatchingWindow: m.Window, ReportBatchItemFailures: m.ReportBatchItemFailures,
-			WaitTime: 2 * time.Second, // short polls so Ctrl-C stops promptly; semantics unchanged
+			WaitTime: 20 * time.Second, // Lambda's long poll; Stop cancels an in-flight poll at once
 		}, c.log)
 		if err != nil {
 			return nil, fmt.Errorf("SQS mapping %s: %w", m.Function, err)
@@ -75,6 +75,9 @@ func startAsync(ctx context.Context, c *Cloud, cfg aws.Config) (_ *asyncSources,
 	for _, m := range d.Streams {
 		sc := eventsource.StreamConfig{Function: m.Function, StreamARN: m.StreamARN, StartingPosition: m.StartingPosition,
 			BatchSize: m.BatchSize, ReportBatchItemFailures: m.ReportBatchItemFailures}
+		if eng := c.Emulator.Engine; eng != nil {
+			sc.Wake = eng.Signal
+		}
 		if m.MaximumRetryAttempts >= 0 {
 			sc.MaximumRetryAttempts = aws.Int(m.MaximumRetryAttempts)
 		}

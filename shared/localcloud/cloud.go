@@ -29,12 +29,15 @@ import (
 
 // Options configure a local cloud.
 type Options struct {
-	TemplatePath string            // default template.yaml
-	BinDir       string            // host-built bootstraps: <BinDir>/<function dir>/bootstrap; default .build/host
-	StateDir     string            // dev issuer keys etc.; default .holdfast (git-ignored)
-	HTTPAddr     string            // default 127.0.0.1:3000; port 0 picks a free one
-	WSAddr       string            // default 127.0.0.1:3001
-	Endpoint     string            // an emulator to use if it answers (AWS_ENDPOINT_URL)
+	TemplatePath string // default template.yaml
+	BinDir       string // host-built bootstraps: <BinDir>/<function dir>/bootstrap; default .build/host
+	StateDir     string // dev issuer keys etc.; default .holdfast (git-ignored)
+	HTTPAddr     string // default 127.0.0.1:3000; port 0 picks a free one
+	WSAddr       string // default 127.0.0.1:3001
+	Endpoint     string // an emulator to use if it answers (AWS_ENDPOINT_URL)
+	// DynamoDBDir keeps the embedded DynamoDB's data across restarts (make run keeps it in
+	// .holdfast/dynamodb); empty starts empty and keeps nothing, as every test does.
+	DynamoDBDir  string
 	Params       map[string]string // template parameter overrides on top of the local ones
 	Version      string
 	MaxInstances int       // per function; default 8
@@ -123,7 +126,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("WebSocket API listen on %s: %w", opts.WSAddr, err)
 	}
 	c.httpURL = "http://" + httpLn.Addr().String()
-	c.Emulator, err = emulator.Start(ctx, emulator.Options{Endpoint: opts.Endpoint, Log: opts.EmulatorLogs})
+	c.Emulator, err = emulator.Start(ctx, emulator.Options{Endpoint: opts.Endpoint, Log: opts.EmulatorLogs, DataDir: opts.DynamoDBDir})
 	if err != nil {
 		httpLn.Close()
 		wsLn.Close()

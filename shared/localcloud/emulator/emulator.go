@@ -1,6 +1,9 @@
-// Package emulator finds or starts the AWS emulator the local cloud and the tests run against:
-// the endpoint in AWS_ENDPOINT_URL when one answers there, else a moto_server of our own on a
-// free loopback port. It must never point code at real AWS or pretend to be a service itself.
+// Package emulator finds or starts the AWS emulators the local cloud and the tests run against:
+// the endpoint in AWS_ENDPOINT_URL when one answers there (it then serves every service), else
+// Holdfast's embedded DynamoDB engine (shared/localcloud/dynamo) for DynamoDB and DynamoDB
+// Streams and a moto_server of our own for the rest, each on a free loopback port.
+// HOLDFAST_DYNAMODB=moto serves DynamoDB from moto instead, for comparison. It must never point
+// code at real AWS.
 package emulator
 
 import (
@@ -14,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,6 +25,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"holdfast/shared/localcloud/dynamo"
 )
 
 // Region and AccountID are what the emulator answers as; moto's default account is 123456789012.
@@ -35,15 +41,43 @@ type Options struct {
 	Endpoint string
 	// Log receives a started moto_server's output; nil discards it.
 	Log io.Writer
+	// DynamoDB picks what serves DynamoDB when the emulators are started here: "engine" (the
+	// embedded engine) or "moto". Empty means $HOLDFAST_DYNAMODB, else "engine".
+	DynamoDB string
+	// DataDir keeps the engine's tables across restarts (make run); empty keeps them in memory,
+	// as every test does.
+	DataDir string
 }
 
 // Emulator is a running (or found) AWS emulator.
 type Emulator struct {
+	// Endpoint serves every service but DynamoDB (moto, or the endpoint found), and DynamoDB
+	// too when DynamoDBEndpoint is empty.
 	Endpoint string
-	cmd      *exec.Cmd
-	done     chan struct{}
-	cleanup  func()
+	// DynamoDBEndpoint is the embedded engine's URL when it serves DynamoDB and its streams.
+	DynamoDBEndpoint string
+	// Engine is the embedded engine, when it runs in this process.
+	Engine *dynamo.Engine
+
+	engineSrv *dynamo.Server
+	cmd       *exec.Cmd
+	done      chan struct{}
+	cleanup   func()
 }
+
+// DynamoDBURL is where DynamoDB is served: the engine, or the one endpoint.
+func (e *Emulator) DynamoDBURL() string {
+	if e.DynamoDBEndpoint != "" {
+		return e.DynamoDBEndpoint
+	}
+	return e.Endpoint
+}
+
+// Which DynamoDB an emulator serves.
+const (
+	DynamoDBEngine = "engine"
+	DynamoDBMoto   = "moto"
+)
 
 // ErrNoEmulator says neither an endpoint nor moto_server could be had, and how to get one.
 var ErrNoEmulator = errors.New("no AWS emulator: set AWS_ENDPOINT_URL to a running one " +
@@ -62,6 +96,9 @@ var atomicMoto []byte
 // else plain moto_server.
 func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if opts.Endpoint != "" && answers(ctx, opts.Endpoint) {
+		if err := CheckEndpoint(ctx, opts.Endpoint); err != nil {
+			return nil, err
+		}
 		return &Emulator{Endpoint: opts.Endpoint}, nil
 	}
 	out := opts.Log
@@ -86,7 +123,36 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.cleanup = cleanup
+	which := opts.DynamoDB
+	if which == "" {
+		which = os.Getenv("HOLDFAST_DYNAMODB")
+	}
+	switch which {
+	case "", DynamoDBEngine:
+		if err := e.startEngine(opts.DataDir); err != nil {
+			e.Close()
+			return nil, err
+		}
+	case DynamoDBMoto:
+	default:
+		e.Close()
+		return nil, fmt.Errorf("HOLDFAST_DYNAMODB=%q: use %q (the embedded engine, the default) or %q", which, DynamoDBEngine, DynamoDBMoto)
+	}
 	return e, nil
+}
+
+func (e *Emulator) startEngine(dir string) error {
+	eng, err := dynamo.New(dynamo.Options{Dir: dir})
+	if err != nil {
+		return fmt.Errorf("embedded DynamoDB: %w", err)
+	}
+	srv, err := dynamo.Listen(eng, "127.0.0.1:0")
+	if err != nil {
+		eng.Close()
+		return fmt.Errorf("embedded DynamoDB: %w", err)
+	}
+	e.Engine, e.engineSrv, e.DynamoDBEndpoint = eng, srv, srv.URL
+	return nil
 }
 
 // motoCommand chooses how to start moto; cleanup removes a temporary script, if any.
@@ -153,8 +219,11 @@ func startMoto(ctx context.Context, argv []string, out io.Writer) (*Emulator, er
 // Owned reports whether this process started the emulator (and so may reset it freely).
 func (e *Emulator) Owned() bool { return e.cmd != nil }
 
-// Reset clears all emulator state (moto's /moto-api/reset; milliseconds).
+// Reset clears all emulator state (the engine's tables and moto's /moto-api/reset; milliseconds).
 func (e *Emulator) Reset(ctx context.Context) error {
+	if e.Engine != nil {
+		e.Engine.Reset()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.Endpoint+"/moto-api/reset", nil)
 	if err != nil {
 		return err
@@ -170,37 +239,103 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	return nil
 }
 
-// AWSConfig is an SDK config aimed at the emulator with dummy static credentials. It opens a
-// new loopback connection per request: moto's server closes kept-alive connections under load,
-// and a response lost that way makes the SDK retry a write the emulator already applied (seen
-// as a ResourceInUse on CreateTable and a 409 on an idempotency record).
+// AWSConfig is an SDK config aimed at the emulator with dummy static credentials, over
+// kept-alive loopback connections. DynamoDB and DynamoDB Streams go to the embedded engine when
+// it runs, as AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_DYNAMODB_STREAMS send a function's
+// SDK there.
 func (e *Emulator) AWSConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts := append([]func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.DisableKeepAlives = true
-		})),
 		config.WithRegion(Region),
 		config.WithBaseEndpoint(e.Endpoint),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
 	}, optFns...)
-	return config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, err
+	}
+	// Set after loading: the SDK insists on its own client type while it applies a CA bundle,
+	// which plain-HTTP loopback endpoints never use.
+	cfg.HTTPClient = e.httpClient()
+	if e.DynamoDBEndpoint != "" {
+		// Service endpoints the SDK resolves ahead of BaseEndpoint, as it does for the
+		// AWS_ENDPOINT_URL_<SERVICE> variables.
+		cfg.ConfigSources = append([]any{serviceEndpoints{
+			"DynamoDB": e.DynamoDBEndpoint, "DynamoDB Streams": e.DynamoDBEndpoint}}, cfg.ConfigSources...)
+	}
+	return cfg, nil
+}
+
+// serviceEndpoints is a config source naming per-service base endpoints by SDK service ID.
+type serviceEndpoints map[string]string
+
+func (s serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	v, ok := s[sdkID]
+	return v, ok, nil
+}
+
+// hostClient keeps connections alive to both (the moto wrapper serves HTTP/1.1 keep-alive
+// correctly; wrapper_test.go shows it under load). A DynamoDB request that the SDK resolved to the shared endpoint
+// (AWS_ENDPOINT_URL set, even empty, in this process makes the SDK skip service endpoints) is
+// sent to the engine all the same: in one emulator, DynamoDB has one home.
+type hostClient struct {
+	engineHost string
+	engine     aws.HTTPClient
+	other      aws.HTTPClient
+}
+
+func (c hostClient) Do(r *http.Request) (*http.Response, error) {
+	if c.engineHost != "" {
+		if r.URL.Host != c.engineHost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB") {
+			r.URL.Host, r.Host = c.engineHost, c.engineHost
+		}
+		if r.URL.Host == c.engineHost {
+			return c.engine.Do(r)
+		}
+	}
+	return c.other.Do(r)
+}
+
+func (e *Emulator) httpClient() aws.HTTPClient {
+	c := hostClient{
+		engine: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 64
+		}),
+		other: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 64
+		}),
+	}
+	if e.DynamoDBEndpoint != "" {
+		c.engineHost = strings.TrimPrefix(e.DynamoDBEndpoint, "http://")
+	}
+	return c
 }
 
 // Env is the environment a function process needs to reach the emulator.
 func (e *Emulator) Env() map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		"AWS_ENDPOINT_URL":      e.Endpoint,
 		"AWS_REGION":            Region,
 		"AWS_DEFAULT_REGION":    Region,
 		"AWS_ACCESS_KEY_ID":     "test",
 		"AWS_SECRET_ACCESS_KEY": "test",
 	}
+	if e.DynamoDBEndpoint != "" {
+		env["AWS_ENDPOINT_URL_DYNAMODB"] = e.DynamoDBEndpoint
+		env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = e.DynamoDBEndpoint
+	}
+	return env
 }
 
 // Close stops a moto_server this process started; a found emulator is left running.
 func (e *Emulator) Close() error {
 	if e.cleanup != nil {
 		defer e.cleanup()
+	}
+	if e.engineSrv != nil {
+		if err := e.engineSrv.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "emulator: embedded DynamoDB:", err)
+		}
+		e.engineSrv = nil
 	}
 	if e.cmd == nil || e.cmd.Process == nil {
 		return nil

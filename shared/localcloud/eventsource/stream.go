@@ -28,6 +28,7 @@ const (
 	DefaultStreamRetryCap  = 10
 	maxStreamRetryAttempts = 10000
 	defaultPollInterval    = 150 * time.Millisecond
+	wakePollInterval       = 5 * time.Second
 	defaultShardRefresh    = 2 * time.Second
 	defaultRetryBackoff    = 200 * time.Millisecond
 	maxRetryBackoff        = 5 * time.Second
@@ -84,8 +85,13 @@ type StreamConfig struct {
 	// ReportBatchItemFailures is set when Properties.FunctionResponseTypes holds
 	// ReportBatchItemFailures.
 	ReportBatchItemFailures bool
-	// PollInterval is the pause after an empty GetRecords; 0 means 150 ms.
+	// PollInterval is the pause after an empty GetRecords; 0 means 150 ms, or 5 s with Wake.
 	PollInterval time.Duration
+	// Wake, when set, returns a channel that closes at the stream's next change (the embedded
+	// engine's Signal). After an empty GetRecords the reader waits on it instead of sleeping;
+	// it still reads through GetRecords. The channel is taken before each GetRecords, so a
+	// change that lands meanwhile is never missed.
+	Wake func(streamARN string) <-chan struct{}
 	// ShardRefresh is how often the stream is described to find new shards; 0 means 2 s.
 	ShardRefresh time.Duration
 	// RetryBackoff is the first pause before retrying a failed batch; it doubles up to 5 s.
@@ -157,6 +163,9 @@ func NewStreamMapping(api StreamsAPI, invoker lambdaruntime.Invoker, cfg StreamC
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = defaultPollInterval
+		if cfg.Wake != nil {
+			cfg.PollInterval = wakePollInterval
+		}
 	}
 	if cfg.ShardRefresh <= 0 {
 		cfg.ShardRefresh = defaultShardRefresh
@@ -366,6 +375,10 @@ type shardReader struct {
 func (m *StreamMapping) readShard(ctx context.Context, shard string, iter *string, startType string) bool {
 	r := &shardReader{m: m, shard: shard, iter: iter, startType: startType, log: m.log.With("shard", shard)}
 	for ctx.Err() == nil {
+		var changed <-chan struct{}
+		if m.cfg.Wake != nil {
+			changed = m.cfg.Wake(m.cfg.StreamARN)
+		}
 		fetched, err := r.fetch(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -382,7 +395,7 @@ func (m *StreamMapping) readShard(ctx context.Context, shard string, iter *strin
 				r.log.Info("shard closed and fully processed")
 				return true
 			}
-			if sleepCtx(ctx, m.cfg.PollInterval) != nil {
+			if waitChange(ctx, changed, m.cfg.PollInterval) != nil {
 				return false
 			}
 			continue
@@ -398,6 +411,20 @@ func (m *StreamMapping) readShard(ctx context.Context, shard string, iter *strin
 		}
 	}
 	return false
+}
+
+// waitChange waits until changed closes (nil: never), d passes, or ctx ends.
+func waitChange(ctx context.Context, changed <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-changed:
+		return nil
+	case <-t.C:
+		return nil
+	}
 }
 
 // waitForMore says whether the batching window asks to keep filling the batch.

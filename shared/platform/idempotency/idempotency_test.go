@@ -46,7 +46,10 @@ type payment struct {
 
 func newFixture(t *testing.T, mode authz.Idempotency) *fixture {
 	t.Helper()
-	f := &fixture{clk: clock.NewFixed(time.Date(2025, 2, 1, 8, 0, 0, 0, time.UTC))}
+	// The fixed clock runs a day ahead of the real one: records it writes expire in the real
+	// future, so the engine's TTL sweeper (which, as DynamoDB's, deletes by real time) leaves
+	// them alone while the test moves its own clock.
+	f := &fixture{clk: clock.NewFixed(time.Now().UTC().Truncate(time.Second).Add(24 * time.Hour))}
 	f.d = platformtest.Deps(t, platformtest.Options{Clock: f.clk})
 	policy := authz.Policy{Action: "payment.create", Roles: []string{"customer"}, Mutating: true, Idempotency: mode}
 	fn, err := lambdahttp.Assemble(context.Background(), route, policy, f.d, func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
