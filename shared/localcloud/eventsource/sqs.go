@@ -28,6 +28,7 @@ const (
 	maxSQSMessageBytes  = 256 * 1024
 	defaultSQSBatchSize = 10
 	defaultSQSWait      = 20 * time.Second
+	maxSQSWait          = 20 * time.Second // ReceiveMessage's WaitTimeSeconds maximum
 	defaultConcurrency  = 2
 	ackTimeout          = 10 * time.Second
 )
@@ -56,7 +57,10 @@ type SQSConfig struct {
 	// .MaximumConcurrency, or the local cloud's own cap); 0 means 2. A FIFO queue always has one
 	// batch in flight, which keeps every message group in order.
 	MaxConcurrency int
-	// WaitTime is the long-poll wait of each receive; 0 means 20 s as Lambda's pollers use.
+	// WaitTime is the long-poll wait of each receive; 0 means 20 s as Lambda's pollers use. SQS
+	// waits in whole seconds, so it is rounded up to one (a zero wait would be a short poll, and
+	// the mapping would spin on an empty queue) and capped at 20 s, the SQS maximum. Stop, or the
+	// end of Start's context, ends a poll in flight at once: its request's context is cancelled.
 	WaitTime time.Duration
 }
 
@@ -100,7 +104,7 @@ func NewSQSMapping(api SQSAPI, invoker lambdaruntime.Invoker, cfg SQSConfig, log
 	if cfg.WaitTime <= 0 {
 		cfg.WaitTime = defaultSQSWait
 	}
-	cfg.WaitTime = min(cfg.WaitTime, 20*time.Second)
+	cfg.WaitTime = min((cfg.WaitTime + time.Second - 1).Truncate(time.Second), maxSQSWait)
 	if logger == nil {
 		logger = slog.Default()
 	}

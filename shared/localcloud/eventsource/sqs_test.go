@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"testing"
@@ -339,6 +340,96 @@ func TestSQSStopEndsALongPollPromptly(t *testing.T) {
 	noLeaks(t)
 	if err := m.Start(ctx); err == nil {
 		t.Fatal("a stopped mapping started again")
+	}
+}
+
+// pollSpy is an SQS client that reports each ReceiveMessage: the wait it asked for, when its
+// request went out to the emulator, and how it ended.
+type pollSpy struct {
+	*sqs.Client
+	asked   chan int32 // WaitTimeSeconds of each receive
+	onWire  chan struct{}
+	results chan error
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+func newPollSpy(c clients) *pollSpy {
+	s := &pollSpy{asked: make(chan int32, 64), onWire: make(chan struct{}, 64), results: make(chan error, 64)}
+	s.Client = sqs.NewFromConfig(c.cfg, func(o *sqs.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doerFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Header.Get("X-Amz-Target") == "AmazonSQS.ReceiveMessage" {
+				s.onWire <- struct{}{}
+			}
+			return next.Do(r)
+		})
+	})
+	return s
+}
+
+func (s *pollSpy) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	s.asked <- in.WaitTimeSeconds
+	out, err := s.Client.ReceiveMessage(ctx, in, optFns...)
+	s.results <- err
+	return out, err
+}
+
+func receiveOf[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s within 10s", what)
+		panic("unreachable")
+	}
+}
+
+// A mapping long-polls for the full 20 s SQS allows, and neither Stop nor the end of its context
+// waits for such a poll: the request in flight is cancelled at once. The 3 s bound is a liveness
+// check (a poll left to run would take 20 s), not a speed figure.
+func TestSQSStopAndCancelInterruptA20sLongPoll(t *testing.T) {
+	for _, how := range []string{"Stop", "context cancelled"} {
+		t.Run(how, func(t *testing.T) {
+			ctx, c := testCtx(t), newClients(t)
+			url, _ := queue(t, ctx, c, "idle", nil)
+			spy := newPollSpy(c)
+			inv := funcInvoker{fn: func(context.Context, []byte) (any, error) { return nil, nil }}
+			m, err := eventsource.NewSQSMapping(spy, inv, eventsource.SQSConfig{Function: "Worker", QueueURL: url,
+				WaitTime: 20 * time.Second, MaxConcurrency: 1}, testLogger(t))
+			must(t, err)
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			must(t, m.Start(runCtx))
+			defer m.Stop()
+			if wait := receiveOf(t, spy.asked, "receive"); wait != 20 {
+				t.Fatalf("WaitTimeSeconds %d, want 20", wait)
+			}
+			receiveOf(t, spy.onWire, "receive request sent")
+			time.Sleep(300 * time.Millisecond) // the poll is parked in the emulator now
+
+			start := time.Now()
+			if how == "Stop" {
+				m.Stop()
+			} else {
+				cancel()
+			}
+			err = receiveOf(t, spy.results, "end of the long poll")
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("the long poll ended %v after %s, want at once", d, how)
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("the long poll ended with %v, want context.Canceled", err)
+			}
+			m.Stop()
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("Stop returned %v after %s", d, how)
+			}
+			noLeaks(t)
+		})
 	}
 }
 
