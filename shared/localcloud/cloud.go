@@ -126,7 +126,8 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("WebSocket API listen on %s: %w", opts.WSAddr, err)
 	}
 	c.httpURL = "http://" + httpLn.Addr().String()
-	c.Emulator, err = emulator.Start(ctx, emulator.Options{Endpoint: opts.Endpoint, Log: opts.EmulatorLogs, DataDir: opts.DynamoDBDir})
+	c.Emulator, err = emulator.Start(ctx, emulator.Options{Endpoint: opts.Endpoint, Log: opts.EmulatorLogs, DataDir: opts.DynamoDBDir,
+		Now: c.Clock.Now})
 	if err != nil {
 		httpLn.Close()
 		wsLn.Close()

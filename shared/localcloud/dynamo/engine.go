@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"holdfast/shared/localcloud/dynamo/attr"
@@ -31,6 +32,11 @@ type Options struct {
 	// Now is the engine's clock (TTL, stream retention, iterator expiry, token windows);
 	// default time.Now.
 	Now func() time.Time
+	// TTLNow is the time TTL expiry is judged by; default Now. The local cloud passes its
+	// movable clock, so an item a function stamped with a moved clock expires by that clock.
+	// Stream retention and iterator expiry stay on Now: moving the clock must not trim records
+	// nobody has read.
+	TTLNow func() time.Time
 	// Dir, when set, keeps the data across restarts: a snapshot plus an append-only log of
 	// committed changes (see persist.go). Empty keeps everything in memory.
 	Dir string
@@ -47,10 +53,12 @@ type Engine struct {
 	tokens  map[string]txToken // TransactWriteItems ClientRequestToken → first request
 	seq     uint64             // last stream sequence number
 	now     func() time.Time
+	ttlNow  func() time.Time
 
-	stats  *counters
-	faults *faultInjector
-	wal    *wal
+	stats    *counters
+	faults   *faultInjector
+	wal      *wal
+	recorder atomic.Pointer[recorder]
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -61,7 +69,10 @@ func New(opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	e := &Engine{now: opts.Now, stats: newCounters(), faults: newFaultInjector(), stop: make(chan struct{})}
+	if opts.TTLNow == nil {
+		opts.TTLNow = opts.Now
+	}
+	e := &Engine{now: opts.Now, ttlNow: opts.TTLNow, stats: newCounters(), faults: newFaultInjector(), stop: make(chan struct{})}
 	e.resetState()
 	if opts.Dir != "" {
 		w, err := openWAL(opts.Dir, e)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -154,6 +155,9 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	if rec := e.recorder.Load(); rec != nil {
+		rec.record(target, body)
+	}
 	fault := ""
 	if e.faults.active() {
 		var probe struct{ TableName string }
@@ -270,6 +274,32 @@ func (e *Engine) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, &APIError{Type: errUnknownOperation, Status: 404, Message: fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path)})
 	}
+}
+
+// recorder appends every request the endpoint receives, one JSON line each ({"target",
+// "body"}), for the differential corpus (HOLDFAST_DYNAMODB_RECORD names the file).
+type recorder struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (r *recorder) record(target string, body []byte) {
+	line, _ := json.Marshal(struct {
+		Target string          `json:"target"`
+		Body   json.RawMessage `json:"body"`
+	}{target, json.RawMessage(body)})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.w.Write(append(line, '\n'))
+}
+
+// Record makes the endpoint append every request it receives to w (nil stops recording).
+func (e *Engine) Record(w io.Writer) {
+	if w == nil {
+		e.recorder.Store(nil)
+		return
+	}
+	e.recorder.Store(&recorder{w: w})
 }
 
 func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }

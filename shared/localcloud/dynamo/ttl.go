@@ -30,7 +30,7 @@ func (e *Engine) ttlLoop(every time.Duration) {
 // SweepTTL deletes every expired item now and trims stream records past retention; it
 // returns how many items it deleted.
 func (e *Engine) SweepTTL() int {
-	now := e.now()
+	now, ttlNow := e.now(), e.ttlNow()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, s := range e.streams {
@@ -43,7 +43,7 @@ func (e *Engine) SweepTTL() int {
 		}
 		var changes []change
 		t.items.Ascend(func(en *entry) bool {
-			if expired(en.item[t.TTLAttr], now) {
+			if expired(en.item[t.TTLAttr], ttlNow) {
 				changes = append(changes, change{t: t, pk: en.pk, sk: en.sk, old: en, userTTL: true})
 			}
 			return true

@@ -44,6 +44,9 @@ type Options struct {
 	// DynamoDB picks what serves DynamoDB when the emulators are started here: "engine" (the
 	// embedded engine) or "moto". Empty means $HOLDFAST_DYNAMODB, else "engine".
 	DynamoDB string
+	// Now is the clock the engine judges TTL expiry by (the local cloud's movable clock);
+	// nil is real time.
+	Now func() time.Time
 	// DataDir keeps the engine's tables across restarts (make run); empty keeps them in memory,
 	// as every test does.
 	DataDir string
@@ -59,10 +62,11 @@ type Emulator struct {
 	// Engine is the embedded engine, when it runs in this process.
 	Engine *dynamo.Engine
 
-	engineSrv *dynamo.Server
-	cmd       *exec.Cmd
-	done      chan struct{}
-	cleanup   func()
+	engineSrv  *dynamo.Server
+	recordFile *os.File
+	cmd        *exec.Cmd
+	done       chan struct{}
+	cleanup    func()
 }
 
 // DynamoDBURL is where DynamoDB is served: the engine, or the one endpoint.
@@ -129,7 +133,7 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	}
 	switch which {
 	case "", DynamoDBEngine:
-		if err := e.startEngine(opts.DataDir); err != nil {
+		if err := e.startEngine(opts.DataDir, opts.Now); err != nil {
 			e.Close()
 			return nil, err
 		}
@@ -141,8 +145,8 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	return e, nil
 }
 
-func (e *Emulator) startEngine(dir string) error {
-	eng, err := dynamo.New(dynamo.Options{Dir: dir})
+func (e *Emulator) startEngine(dir string, now func() time.Time) error {
+	eng, err := dynamo.New(dynamo.Options{Dir: dir, TTLNow: now})
 	if err != nil {
 		return fmt.Errorf("embedded DynamoDB: %w", err)
 	}
@@ -152,6 +156,17 @@ func (e *Emulator) startEngine(dir string) error {
 		return fmt.Errorf("embedded DynamoDB: %w", err)
 	}
 	e.Engine, e.engineSrv, e.DynamoDBEndpoint = eng, srv, srv.URL
+	// HOLDFAST_DYNAMODB_RECORD=file records every DynamoDB request, for the differential corpus
+	// (shared/localcloud/dynamo/differential_test.go).
+	if path := os.Getenv("HOLDFAST_DYNAMODB_RECORD"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("HOLDFAST_DYNAMODB_RECORD: %w", err)
+		}
+		eng.Record(f)
+		e.recordFile = f
+	}
 	return nil
 }
 
@@ -336,6 +351,10 @@ func (e *Emulator) Close() error {
 			fmt.Fprintln(os.Stderr, "emulator: embedded DynamoDB:", err)
 		}
 		e.engineSrv = nil
+	}
+	if e.recordFile != nil {
+		e.recordFile.Close()
+		e.recordFile = nil
 	}
 	if e.cmd == nil || e.cmd.Process == nil {
 		return nil

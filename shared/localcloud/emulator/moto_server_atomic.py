@@ -231,9 +231,15 @@ def receive_message(self, queue_name, count, wait_seconds_timeout, visibility_ti
     queue = self.get_queue(queue_name)
     w = _waker(queue)
     deadline = time.monotonic() + int(wait_seconds_timeout or 0)
+    # moto resolves a request without VisibilityTimeout to the queue's value when the poll
+    # starts; SQS applies the queue's value when it hands the messages out. A 20 s poll that
+    # spans a SetQueueAttributes must hide what it receives for the new value.
+    queue_default = visibility_timeout == queue.visibility_timeout
     while True:
         with w.changed:
             seen = w.generation
+        if queue_default:
+            visibility_timeout = queue.visibility_timeout
         with w.receive:
             result = _receive_once(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
         left = deadline - time.monotonic()
