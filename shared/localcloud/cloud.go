@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"holdfast/shared/localcloud/emulator"
 	"holdfast/shared/localcloud/lambdaruntime"
 	"holdfast/shared/localcloud/stack"
@@ -154,6 +156,15 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("deploy template: %w", err)
 	}
 	d := c.Deployment
+	if opts.DynamoDBDir != "" && c.Emulator.Owned() && c.Emulator.Engine != nil {
+		n, err := forgetPublished(ctx, dynamodb.NewFromConfig(cfg), d)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			c.log.Info("kept tables, new event bus: relay markers cleared so the kept streams publish again", "markers", n)
+		}
+	}
 	stage := "local"
 	if d.WebSocket != nil && d.WebSocket.Stage != "" {
 		stage = d.WebSocket.Stage
