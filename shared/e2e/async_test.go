@@ -71,13 +71,16 @@ func TestSQSMappingRetriesOnlyTheFailedMessageThenDeadLetters(t *testing.T) {
 	ctx := context.Background()
 	q := sqs.NewFromConfig(awsCfg)
 	url, dlq := queueURL(t, "AnalyticsQueue"), queueURL(t, "AnalyticsDLQ")
-	// Short visibility so SQS's own retry schedule fits in a test; restored afterwards.
+	// Short visibility so SQS's own retry schedule fits in a test; restored afterwards. It stays
+	// above the mapping's 1 s batching window: a message received at the window's start is
+	// invoked at its end, and a visibility no longer than the window lets the other poller
+	// receive it again meanwhile (AWS's guidance: visibility above timeout plus window).
 	setVis := func(v string) {
 		if _, err := q.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"VisibilityTimeout": v}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	setVis("1")
+	setVis("3")
 	defer setVis("60")
 	var sent []string
 	for i := 0; i < 2; i++ {
