@@ -14,9 +14,17 @@ WS_ADDR    ?= 127.0.0.1:3001
 run: build-host tools
 	.build/holdfast local --http $(HTTP_ADDR) --ws $(WS_ADDR) --version $(VERSION) $(if $(filter 1,$(FRESH)),--fresh)
 
-## test: every test, unit to end-to-end (needs moto_server; .ci/run installs it)
+# The store-level packages also run on the moto wrapper's DynamoDB, with the conformance suite,
+# so that neither the engine nor the code drifts from what moto (and DynamoDB) accept.
+STORE_PACKAGES := ./shared/ledger/ledgerstore ./shared/lending/lendingstore ./shared/clinic/clinicstore \
+                  ./shared/platform/idempotency ./shared/platform/audit ./shared/platform/events
+
+## test: every test, unit to end-to-end, on the embedded DynamoDB engine; then the store-level
+## packages and the conformance suite on the moto wrapper (needs moto_server; .ci/run installs it)
 test: build-host chromium
 	$(GO) test -p 2 -timeout 20m -count=1 ./...
+	HOLDFAST_DYNAMODB=moto HOLDFAST_CONFORMANCE_MOTO=1 $(GO) test -p 2 -timeout 10m -count=1 \
+	  $(STORE_PACKAGES) ./shared/localcloud/dynamo/
 
 ## lint: formatting, vet, and the SAM template
 lint:
