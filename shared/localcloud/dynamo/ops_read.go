@@ -52,7 +52,9 @@ type readPlan struct {
 	start   *entry
 	forward bool
 	// Query only:
-	key *expr.KeyCondition
+	key     *expr.KeyCondition
+	pkEnc   string   // the partition key value, encoded
+	sortEnc []string // the sort condition's values, encoded
 	// Scan only:
 	segment, total int
 }
@@ -239,19 +241,25 @@ func (p *readPlan) run() (*readResult, error) {
 	tree := p.tree()
 	switch {
 	case p.key != nil && p.forward:
-		tree.AscendGreaterOrEqual(&entry{pk: p.keyPK()}, func(en *entry) bool {
+		tree.AscendGreaterOrEqual(p.ascendFrom(), func(en *entry) bool {
 			if en.pk != p.keyPK() {
 				return false
 			}
 			return visit(en)
 		})
 	case p.key != nil:
-		tree.DescendLessOrEqual(&entry{pk: p.keyPK(), max: true}, func(en *entry) bool {
+		from := &entry{pk: p.keyPK(), max: true}
+		if p.start != nil {
+			from = p.start
+		}
+		tree.DescendLessOrEqual(from, func(en *entry) bool {
 			if en.pk != p.keyPK() {
 				return false
 			}
 			return visit(en)
 		})
+	case p.start != nil:
+		tree.AscendGreaterOrEqual(p.start, visit)
 	default:
 		tree.Ascend(visit)
 	}
@@ -261,6 +269,23 @@ func (p *readPlan) run() (*readResult, error) {
 	// The walk stopped on Limit or the page at the last item of the range: DynamoDB still
 	// answers a LastEvaluatedKey, and the next page is empty.
 	return r, nil
+}
+
+// ascendFrom is where an ascending Query starts: after ExclusiveStartKey when there is one,
+// else at the sort condition's lower bound, else at the partition's first item. The walk
+// skips what precedes the start and stops past the range, so a page costs its own items.
+func (p *readPlan) ascendFrom() *entry {
+	from := &entry{pk: p.keyPK()}
+	if p.key.Sort != "" {
+		switch p.key.SortOp {
+		case "=", ">", ">=", "BETWEEN", "begins_with":
+			from.sk = p.sortEnc[0]
+		}
+	}
+	if p.start != nil && lessEntry(from, p.start) {
+		return p.start
+	}
+	return from
 }
 
 func (en *entry) tpkOrPK() string {
@@ -285,7 +310,7 @@ func (p *readPlan) pastStart(en *entry) bool {
 	return lessEntry(en, &s)
 }
 
-func (p *readPlan) keyPK() string { return encodeKey(p.key.PartitionValue) }
+func (p *readPlan) keyPK() string { return p.pkEnc }
 
 // inRange evaluates the sort key condition on en's encoded sort key.
 func (p *readPlan) inRange(en *entry) bool {
@@ -293,10 +318,7 @@ func (p *readPlan) inRange(en *entry) bool {
 	if k.Sort == "" {
 		return true
 	}
-	vals := make([]string, len(k.SortValues))
-	for i, v := range k.SortValues {
-		vals[i] = encodeKey(v)
-	}
+	vals := p.sortEnc
 	switch k.SortOp {
 	case "=":
 		return en.sk == vals[0]
@@ -319,11 +341,7 @@ func (p *readPlan) inRange(en *entry) bool {
 // beforeEnd reports whether the walk should go on past an entry outside the sort condition:
 // ascending, entries below the range come first; descending, entries above it.
 func (p *readPlan) beforeEnd(en *entry) bool {
-	k := p.key
-	vals := make([]string, len(k.SortValues))
-	for i, v := range k.SortValues {
-		vals[i] = encodeKey(v)
-	}
+	k, vals := p.key, p.sortEnc
 	if p.forward {
 		switch k.SortOp {
 		case "=", ">=", "BETWEEN":
@@ -426,6 +444,11 @@ func (p *readPlan) checkKeyCondition() error {
 				return validationf("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound")
 			}
 		}
+	}
+	p.pkEnc = encodeKey(k.PartitionValue)
+	p.sortEnc = make([]string, len(k.SortValues))
+	for i, v := range k.SortValues {
+		p.sortEnc[i] = encodeKey(v)
 	}
 	return nil
 }
