@@ -119,6 +119,10 @@ func seedBenchTable(b *testing.B, db *dynamodb.Client) {
 	}
 }
 
+// callSeq numbers every call of every run, so writes never collide across the runs the
+// benchmark framework makes (it runs each benchmark once with N=1 first).
+var callSeq atomic.Int64
+
 // runClients spreads b.N calls over clients goroutines and reports p50 and p95 latency.
 func runClients(b *testing.B, db *dynamodb.Client, clients int, fn func(context.Context, *dynamodb.Client, int, int) error) {
 	ctx := context.Background()
@@ -137,7 +141,7 @@ func runClients(b *testing.B, db *dynamodb.Client, clients int, fn func(context.
 					return
 				}
 				t0 := time.Now()
-				if err := fn(ctx, db, c, i); err != nil {
+				if err := fn(ctx, db, c, int(callSeq.Add(1))); err != nil {
 					failed.Store(err)
 					return
 				}
