@@ -95,7 +95,13 @@ func TestMain(m *testing.M) {
 
 func token(t testing.TB, sub string, roles ...string) string {
 	t.Helper()
-	tok, err := cloud.Issuer.Mint(jwtauth.TokenSpec{Subject: sub, Roles: roles})
+	return mint(t, cloud.Issuer, sub, roles...)
+}
+
+// mint signs a token with a cloud's dev issuer.
+func mint(t testing.TB, iss *jwtauth.DevIssuer, sub string, roles ...string) string {
+	t.Helper()
+	tok, err := iss.Mint(jwtauth.TokenSpec{Subject: sub, Roles: roles})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +128,12 @@ func (r response) JSON(t testing.TB) map[string]any {
 // (sent as JSON).
 func call(t testing.TB, method, path, tok string, body any, headers ...string) response {
 	t.Helper()
+	return callAt(t, cloud.HTTPURL(), method, path, tok, body, headers...)
+}
+
+// callAt is call against the HTTP API at base (a cloud of a test's own).
+func callAt(t testing.TB, base, method, path, tok string, body any, headers ...string) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -136,7 +148,7 @@ func call(t testing.TB, method, path, tok string, body any, headers ...string) r
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, cloud.HTTPURL()+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +21,6 @@ import (
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/localcloud"
 	"holdfast/shared/platform/events"
-	"holdfast/shared/platform/jwtauth"
 )
 
 // ownCloud is a local cloud of a test's own (not the harness's shared one), with its function
@@ -60,46 +57,13 @@ func startOwnCloud(t *testing.T, ddbDir string) ownCloud {
 
 func (c ownCloud) token(t *testing.T, sub string, roles ...string) string {
 	t.Helper()
-	tok, err := c.Issuer.Mint(jwtauth.TokenSpec{Subject: sub, Roles: roles})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return mint(t, c.Issuer, sub, roles...)
 }
 
 // call is the harness's call, aimed at this cloud.
 func (c ownCloud) call(t *testing.T, method, path, tok string, body any, headers ...string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		j, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, c.HTTPURL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	out := response{Status: resp.StatusCode, Header: resp.Header, Body: b}
-	checkAgainstSpec(t, req, out)
-	return out
+	return callAt(t, c.HTTPURL(), method, path, tok, body, headers...)
 }
 
 // logLines are this cloud's function log lines matching every key=value given.

@@ -160,34 +160,49 @@ type writeCommon struct {
 	ReturnValuesOnConditionCheckFailure string `json:"ReturnValuesOnConditionCheckFailure"`
 }
 
+// prepare is every single-item write's validation before the lock: legacy parameters, the
+// ReturnValues options, the item or key being there, and the expressions parsed with every
+// placeholder defined and used. target names the missing member ("item" or "key").
+func (w *writeCommon) prepare(target attr.Item, member, update string, returnValues ...string) (*expr.Condition, *expr.Update, error) {
+	if err := w.check(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkReturnValues(w.ReturnValues, returnValues...); err != nil {
+		return nil, nil, err
+	}
+	if err := checkReturnOnCCF(w.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, nil, err
+	}
+	if target == nil {
+		return nil, nil, validationf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+	}
+	env, err := w.env(w.ConditionExpression != "" || update != "")
+	if err != nil {
+		return nil, nil, err
+	}
+	upd, uerr := prepareUpdate(update, env)
+	if uerr != nil {
+		return nil, nil, uerr
+	}
+	cond, cerr := parseCond("ConditionExpression", w.ConditionExpression, env)
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	if err := asAPI(env.CheckUnused()); err != nil {
+		return nil, nil, err
+	}
+	return cond, upd, nil
+}
+
 type putItemInput struct {
 	writeCommon
 	Item attr.Item `json:"Item"`
 }
 
 func (e *Engine) putItem(in *putItemInput) (any, error) {
-	if err := in.check(); err != nil {
-		return nil, err
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnCCF(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if in.Item == nil {
-		return nil, validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
-	}
-	env, err := in.env(in.ConditionExpression != "")
-	if err != nil {
-		return nil, err
-	}
-	cond, cerr := parseCond("ConditionExpression", in.ConditionExpression, env)
-	if cerr != nil {
-		return nil, cerr
-	}
-	if err := asAPI(env.CheckUnused()); err != nil {
-		return nil, err
+	cond, _, perr := in.prepare(in.Item, "item", "", "NONE", "ALL_OLD")
+	if perr != nil {
+		return nil, perr
 	}
 	if err := checkItem(in.Item); err != nil {
 		return nil, err
@@ -300,53 +315,45 @@ func (e *Engine) getItem(in *getItemInput) (any, error) {
 	return out, nil
 }
 
+// keyed finds a keyed write's item under the write lock and checks its condition: the table,
+// the key's encodings and the item there now, or the error (a failed condition counts its
+// capacity, as DynamoDB charges for it).
+func (e *Engine) keyed(w *writeCommon, key attr.Item, cond *expr.Condition, op string) (*table, string, string, *entry, error) {
+	t, err := e.table(w.TableName)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	pk, sk, err := t.keyArg(key)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	old := t.get(pk, sk)
+	if ok, err := evalCond(cond, itemOf(old)); err != nil {
+		return nil, "", "", nil, err
+	} else if !ok {
+		e.stats.write(t.Name, op, writeUnits(old, nil))
+		return nil, "", "", nil, ccf(w.ReturnValuesOnConditionCheckFailure, old)
+	}
+	return t, pk, sk, old, nil
+}
+
 type deleteItemInput struct {
 	writeCommon
 	Key attr.Item `json:"Key"`
 }
 
 func (e *Engine) deleteItem(in *deleteItemInput) (any, error) {
-	if err := in.check(); err != nil {
-		return nil, err
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnCCF(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	env, err := in.env(in.ConditionExpression != "")
-	if err != nil {
-		return nil, err
-	}
-	cond, cerr := parseCond("ConditionExpression", in.ConditionExpression, env)
-	if cerr != nil {
-		return nil, cerr
-	}
-	if err := asAPI(env.CheckUnused()); err != nil {
-		return nil, err
+	cond, _, perr := in.prepare(in.Key, "key", "", "NONE", "ALL_OLD")
+	if perr != nil {
+		return nil, perr
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, err := e.table(in.TableName)
+	t, pk, sk, old, err := e.keyed(&in.writeCommon, in.Key, cond, "DeleteItem")
 	if err != nil {
 		return nil, err
 	}
-	pk, sk, err := t.keyArg(in.Key)
-	if err != nil {
-		return nil, err
-	}
-	old := t.get(pk, sk)
 	units := writeUnits(old, nil)
-	if ok, err := evalCond(cond, itemOf(old)); err != nil {
-		return nil, err
-	} else if !ok {
-		e.stats.write(t.Name, "DeleteItem", units)
-		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, old)
-	}
 	if old != nil {
 		e.commit([]change{{t: t, pk: pk, sk: sk, old: old}})
 	}
@@ -409,49 +416,15 @@ func (t *table) updated(u *expr.Update, key attr.Item, old *entry) (attr.Item, e
 }
 
 func (e *Engine) updateItem(in *updateItemInput) (any, error) {
-	if err := in.check(); err != nil {
-		return nil, err
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnCCF(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	env, err := in.env(in.ConditionExpression != "" || in.UpdateExpression != "")
-	if err != nil {
-		return nil, err
-	}
-	upd, uerr := prepareUpdate(in.UpdateExpression, env)
-	if uerr != nil {
-		return nil, uerr
-	}
-	cond, cerr := parseCond("ConditionExpression", in.ConditionExpression, env)
-	if cerr != nil {
-		return nil, cerr
-	}
-	if err := asAPI(env.CheckUnused()); err != nil {
-		return nil, err
+	cond, upd, perr := in.prepare(in.Key, "key", in.UpdateExpression, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+	if perr != nil {
+		return nil, perr
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, err := e.table(in.TableName)
+	t, pk, sk, old, err := e.keyed(&in.writeCommon, in.Key, cond, "UpdateItem")
 	if err != nil {
 		return nil, err
-	}
-	pk, sk, err := t.keyArg(in.Key)
-	if err != nil {
-		return nil, err
-	}
-	old := t.get(pk, sk)
-	if ok, err := evalCond(cond, itemOf(old)); err != nil {
-		return nil, err
-	} else if !ok {
-		e.stats.write(t.Name, "UpdateItem", writeUnits(old, nil))
-		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, old)
 	}
 	next, uerr := t.updated(upd, in.Key, old)
 	if uerr != nil {
