@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -88,6 +89,19 @@ func runLocal(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// HOLDFAST_CPUPROFILE=file profiles the local cloud's own process (gateway, runtime API,
+	// embedded DynamoDB, mappings) until it stops: `go tool pprof .build/holdfast file`.
+	if path := os.Getenv("HOLDFAST_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("HOLDFAST_CPUPROFILE: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("HOLDFAST_CPUPROFILE: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	opts := localcloud.Options{TemplatePath: *tpl, BinDir: *bin, StateDir: *state, HTTPAddr: *httpAddr, WSAddr: *wsAddr,
 		Endpoint: os.Getenv("AWS_ENDPOINT_URL"), Version: *version, Log: log, DynamoDBDir: dataDir}
 	if *quiet {
