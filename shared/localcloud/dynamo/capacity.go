@@ -106,6 +106,13 @@ func (c *counters) write(table, op string, units float64) {
 	c.mu.Unlock()
 }
 
+// count adds n requests that consume no capacity (TTL deletions).
+func (c *counters) count(table, op string, n int64) {
+	c.mu.Lock()
+	c.get(table, op).Requests += n
+	c.mu.Unlock()
+}
+
 // request counts a request that names no table (ListTables, stream reads).
 func (c *counters) request(op string) {
 	c.mu.Lock()

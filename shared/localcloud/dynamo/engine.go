@@ -60,8 +60,10 @@ type Engine struct {
 	wal      *wal
 	recorder atomic.Pointer[recorder]
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New starts an engine (and its TTL sweeper); Close stops it.
@@ -113,21 +115,19 @@ func (e *Engine) Reset() {
 	}
 }
 
-// Close stops the sweeper and, with a data directory, writes a snapshot.
+// Close stops the sweeper and, with a data directory, writes a snapshot. Safe to call more
+// than once; later writes fail (the data log is closed).
 func (e *Engine) Close() error {
-	select {
-	case <-e.stop:
-		return nil
-	default:
-	}
-	close(e.stop)
-	e.wg.Wait()
-	if e.wal != nil {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		return e.wal.close(e)
-	}
-	return nil
+	e.closeOnce.Do(func() {
+		close(e.stop)
+		e.wg.Wait()
+		if e.wal != nil {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.closeErr = e.wal.close(e)
+		}
+	})
+	return e.closeErr
 }
 
 func (e *Engine) table(name string) (*table, *APIError) {
@@ -144,7 +144,10 @@ func (e *Engine) table(name string) (*table, *APIError) {
 // commit applies the changes of one request, all or nothing having been decided already: it
 // writes the items, appends stream records, logs to disk and wakes stream readers. The caller
 // holds the write lock.
-func (e *Engine) commit(changes []change) {
+func (e *Engine) commit(changes []change) error {
+	if err := e.walError(); err != nil {
+		return err
+	}
 	now := e.now()
 	var lines []logLine
 	for _, c := range changes {
@@ -163,8 +166,24 @@ func (e *Engine) commit(changes []change) {
 		}
 	}
 	if len(lines) > 0 {
-		e.wal.write(lines...)
+		if err := e.wal.write(logLine{Op: "commit", Batch: lines}); err != nil {
+			return walFailed(err)
+		}
 	}
+	return nil
+}
+
+// walError refuses a write once the data log has failed: what it would acknowledge could not
+// be kept (the caller holds the write lock).
+func (e *Engine) walError() error {
+	if e.wal != nil && e.wal.err != nil {
+		return walFailed(e.wal.err)
+	}
+	return nil
+}
+
+func walFailed(err error) error {
+	return &APIError{Type: errInternal, Status: 500, Message: "the engine's data log cannot be written (" + err.Error() + "); restart the local cloud"}
 }
 
 // changed reports whether a write really changes the item (a no-op writes no stream record).

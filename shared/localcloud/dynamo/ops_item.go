@@ -228,7 +228,9 @@ func (e *Engine) putItem(in *putItemInput) (any, error) {
 		e.stats.write(t.Name, "PutItem", units)
 		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, old)
 	}
-	e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: in.Item}})
+	if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: in.Item}}); err != nil {
+		return nil, err
+	}
 	e.stats.write(t.Name, "PutItem", units)
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
@@ -355,7 +357,9 @@ func (e *Engine) deleteItem(in *deleteItemInput) (any, error) {
 	}
 	units := writeUnits(old, nil)
 	if old != nil {
-		e.commit([]change{{t: t, pk: pk, sk: sk, old: old}})
+		if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old}}); err != nil {
+			return nil, err
+		}
 	}
 	e.stats.write(t.Name, "DeleteItem", units)
 	out := map[string]any{}
@@ -431,7 +435,9 @@ func (e *Engine) updateItem(in *updateItemInput) (any, error) {
 		return nil, uerr
 	}
 	units := writeUnits(old, next)
-	e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: next}})
+	if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: next}}); err != nil {
+		return nil, err
+	}
 	e.stats.write(t.Name, "UpdateItem", units)
 	out := map[string]any{}
 	var attrs attr.Item

@@ -216,7 +216,10 @@ func (p *readPlan) run() (*readResult, error) {
 			return true
 		}
 		it := en.item
-		if p.ix != nil {
+		// A global index answers with what it projects; a local one fetches the rest from the
+		// table when asked for all attributes or named ones (Developer Guide, "Local secondary
+		// indexes" → Attribute projections).
+		if p.ix != nil && !(p.ix.Local && (p.sel == "ALL_ATTRIBUTES" || p.proj != nil)) {
 			it = p.ix.project(p.t, it)
 		}
 		r.scanned++
@@ -450,6 +453,11 @@ func (p *readPlan) checkKeyCondition() error {
 	for i, v := range k.SortValues {
 		p.sortEnc[i] = encodeKey(v)
 	}
+	// ExclusiveStartKey must lie inside the query: its partition, within the sort condition
+	// (API Reference, Query → ExclusiveStartKey; DynamoDB answers "outside query boundaries").
+	if p.start != nil && (p.start.pk != p.pkEnc || !p.inRange(p.start)) {
+		return validationf("The provided starting key is outside query boundaries based on provided conditions")
+	}
 	return nil
 }
 
@@ -509,6 +517,10 @@ func (e *Engine) scan(in *scanInput) (any, error) {
 	if err := p.bind(e, &in.readCommon); err != nil {
 		e.mu.RUnlock()
 		return nil, err
+	}
+	if p.start != nil && p.total > 0 && segmentOf(p.start.tpkOrPK(), p.total) != p.segment {
+		e.mu.RUnlock()
+		return nil, validationf("The provided Exclusive start key does not map to the provided Segment and TotalSegments values.")
 	}
 	r, rerr := p.run()
 	e.mu.RUnlock()

@@ -226,12 +226,17 @@ func (e *Engine) createTable(in *createTableInput) (any, error) {
 	if e.tables[in.TableName] != nil {
 		return nil, &APIError{Type: errResourceInUse, Status: 400, Message: "Table already exists: " + in.TableName}
 	}
+	if err := e.walError(); err != nil {
+		return nil, err
+	}
 	if s := in.StreamSpecification; s != nil && s.StreamEnabled {
 		e.enableStream(t, s.StreamViewType)
 	}
 	e.tables[t.Name] = t
 	if e.wal != nil {
-		e.wal.logTable(t)
+		if err := e.wal.logTable(t); err != nil {
+			return nil, walFailed(err)
+		}
 	}
 	return map[string]any{"TableDescription": e.describe(t, "ACTIVE")}, nil
 }
@@ -309,13 +314,19 @@ func (e *Engine) deleteTable(in *tableNameInput) (any, error) {
 	if t == nil {
 		return nil, tableNotFound(in.TableName)
 	}
+	if err := e.walError(); err != nil {
+		return nil, err
+	}
 	d := e.describe(t, "DELETING")
+	now := e.now()
 	if t.Stream != nil {
-		t.Stream.disable(e.seq)
+		t.Stream.disable(e.seq, now)
 	}
 	delete(e.tables, t.Name)
 	if e.wal != nil {
-		e.wal.logDropTable(t.Name, e.seq)
+		if err := e.wal.logDropTable(t.Name, e.seq, now); err != nil {
+			return nil, walFailed(err)
+		}
 	}
 	return map[string]any{"TableDescription": d}, nil
 }
@@ -383,12 +394,17 @@ func (e *Engine) updateTimeToLive(in *ttlInput) (any, error) {
 	case !*s.Enabled && s.AttributeName != t.TTLAttr:
 		return nil, validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", t.TTLAttr)
 	}
+	if err := e.walError(); err != nil {
+		return nil, err
+	}
 	t.TTLEnabled, t.TTLAttr = *s.Enabled, s.AttributeName
 	if !t.TTLEnabled {
 		t.TTLAttr = ""
 	}
 	if e.wal != nil {
-		e.wal.logTable(t)
+		if err := e.wal.logTable(t); err != nil {
+			return nil, walFailed(err)
+		}
 	}
 	return map[string]any{"TimeToLiveSpecification": map[string]any{"AttributeName": s.AttributeName, "Enabled": *s.Enabled}}, nil
 }

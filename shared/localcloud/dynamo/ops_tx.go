@@ -94,7 +94,9 @@ func (e *Engine) batchWriteItem(in *batchWriteInput) (any, error) {
 			changes = append(changes, change{t: t, pk: pk, sk: sk, old: old, new: it})
 		}
 	}
-	e.commit(changes)
+	if err := e.commit(changes); err != nil {
+		return nil, err
+	}
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	var cc []map[string]any
 	for name, u := range units {
@@ -285,7 +287,9 @@ func (e *Engine) transactWriteItems(in *txWriteInput, raw []byte) (any, error) {
 			changes = append(changes, change{t: a.t, pk: a.pk, sk: a.sk, old: a.old, new: a.next})
 		}
 	}
-	e.commit(changes)
+	if err := e.commit(changes); err != nil {
+		return nil, err
+	}
 	out := map[string]any{}
 	var cc []map[string]any
 	for name, u := range units {

@@ -14,9 +14,13 @@ import (
 )
 
 // Persistence for `make run`: a snapshot of every table, item and stream record, plus an
-// append-only log of what was committed since. Each commit is one log line written before the
-// request is answered (to the OS, so a killed process loses nothing; a power cut may lose the
-// tail). Opening replays the log onto the snapshot and compacts; Close writes a fresh snapshot.
+// append-only log of what was committed since. Each request's changes and stream records are
+// one log line, written before the request is answered (to the OS, so a killed process loses
+// nothing acknowledged; a power cut may lose the tail), so a torn last line drops one whole
+// request and never half of one. Snapshot and log carry a generation: a log left from before
+// the last snapshot (a crash between writing the snapshot and starting the new log) is already
+// in the snapshot and is not replayed. A log that cannot be written fails the request and every
+// one after it: nothing is acknowledged that would be lost on a restart.
 const (
 	snapshotFile = "dynamodb.snapshot.json"
 	logFile      = "dynamodb.log"
@@ -24,6 +28,7 @@ const (
 
 type wal struct {
 	dir string
+	gen uint64
 	f   *os.File
 	w   *bufio.Writer
 	err error
@@ -44,6 +49,8 @@ type persistedStream struct {
 	ShardID                 string
 	Enabled                 bool
 	FirstSeq, EndSeq        uint64
+	DisabledAt              time.Time         `json:",omitempty"`
+	TrimmedThrough          uint64            `json:",omitempty"`
 	Records                 []persistedRecord `json:",omitempty"`
 }
 
@@ -68,6 +75,7 @@ type persistedTable struct {
 }
 
 type snapshot struct {
+	Gen     uint64
 	Seq     uint64
 	Tables  []persistedTable
 	Streams []persistedStream
@@ -76,13 +84,15 @@ type snapshot struct {
 // logLine is one committed change: a table definition, a dropped table, an item written or
 // deleted, or a stream record.
 type logLine struct {
-	Op     string           `json:"op"` // table, drop, put, del, rec, reset
+	Op     string           `json:"op"` // gen, commit (of put, del, rec), table, drop, reset
 	Table  *persistedTable  `json:"table,omitempty"`
 	Stream *persistedStream `json:"stream,omitempty"`
 	Name   string           `json:"name,omitempty"`
 	Item   attr.Item        `json:"item,omitempty"`
 	Rec    *persistedRecord `json:"rec,omitempty"`
 	Seq    uint64           `json:"seq,omitempty"`
+	At     time.Time        `json:"at,omitzero"`
+	Batch  []logLine        `json:"batch,omitempty"`
 }
 
 func openWAL(dir string, e *Engine) (*wal, error) {
@@ -109,7 +119,7 @@ func (w *wal) load(e *Engine) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("snapshot: %w", err)
 		}
-		e.seq = s.Seq
+		e.seq, w.gen = s.Seq, s.Gen
 		for i := range s.Streams {
 			e.restoreStream(&s.Streams[i])
 		}
@@ -128,12 +138,20 @@ func (w *wal) load(e *Engine) error {
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
+	first := true
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			var l logLine
 			if jerr := json.Unmarshal(line, &l); jerr != nil {
 				return fmt.Errorf("log: %w", jerr)
+			}
+			if first {
+				first = false
+				if l.Op != "gen" || l.Seq != w.gen {
+					return nil // a log from before the snapshot: the snapshot holds it all
+				}
+				continue
 			}
 			if aerr := e.replay(&l); aerr != nil {
 				return aerr
@@ -151,7 +169,8 @@ func (w *wal) load(e *Engine) error {
 
 func (e *Engine) restoreStream(ps *persistedStream) *stream {
 	s := &stream{ARN: ps.ARN, Label: ps.Label, View: ps.View, Table: ps.Table, Created: ps.Created, KeySchema: ps.KeySchema,
-		ShardID: ps.ShardID, enabled: ps.Enabled, firstSeq: ps.FirstSeq, endSeq: ps.EndSeq, signal: make(chan struct{})}
+		ShardID: ps.ShardID, enabled: ps.Enabled, firstSeq: ps.FirstSeq, endSeq: ps.EndSeq, disabledAt: ps.DisabledAt,
+		trimmedThrough: ps.TrimmedThrough, signal: make(chan struct{})}
 	for _, r := range ps.Records {
 		s.records = append(s.records, streamRecord{seq: r.Seq, at: r.At, json: r.JSON})
 	}
@@ -187,9 +206,17 @@ func (e *Engine) restoreTable(pt *persistedTable) error {
 
 func (e *Engine) replay(l *logLine) error {
 	switch l.Op {
+	case "commit":
+		for i := range l.Batch {
+			if err := e.replay(&l.Batch[i]); err != nil {
+				return err
+			}
+		}
 	case "table":
-		if l.Stream != nil && e.streams[l.Stream.ARN] == nil {
-			e.restoreStream(l.Stream)
+		if l.Stream != nil {
+			if s := e.streams[l.Stream.ARN]; s == nil || s.ShardID != l.Stream.ShardID {
+				e.restoreStream(l.Stream)
+			}
 		}
 		old := e.tables[l.Table.Name]
 		if err := e.restoreTable(l.Table); err != nil {
@@ -204,7 +231,7 @@ func (e *Engine) replay(l *logLine) error {
 		}
 	case "drop":
 		if t := e.tables[l.Name]; t != nil && t.Stream != nil {
-			t.Stream.disable(l.Seq)
+			t.Stream.disable(l.Seq, l.At)
 		}
 		delete(e.tables, l.Name)
 	case "put", "del":
@@ -226,7 +253,9 @@ func (e *Engine) replay(l *logLine) error {
 		if s == nil {
 			return fmt.Errorf("log names stream %s, which does not exist", l.Name)
 		}
-		s.records = append(s.records, streamRecord{seq: l.Rec.Seq, at: l.Rec.At, json: l.Rec.JSON})
+		if n := len(s.records); n == 0 || s.records[n-1].seq < l.Rec.Seq {
+			s.records = append(s.records, streamRecord{seq: l.Rec.Seq, at: l.Rec.At, json: l.Rec.JSON})
+		}
 		if l.Rec.Seq > e.seq {
 			e.seq = l.Rec.Seq
 		}
@@ -242,8 +271,8 @@ func (e *Engine) replay(l *logLine) error {
 	return nil
 }
 
-func (e *Engine) snapshotState() snapshot {
-	s := snapshot{Seq: e.seq}
+func (e *Engine) snapshotState(gen uint64) snapshot {
+	s := snapshot{Seq: e.seq, Gen: gen}
 	for _, st := range e.streams {
 		ps := persistStream(st)
 		for _, r := range st.records {
@@ -264,7 +293,8 @@ func (e *Engine) snapshotState() snapshot {
 
 func persistStream(st *stream) *persistedStream {
 	return &persistedStream{ARN: st.ARN, Label: st.Label, View: st.View, Table: st.Table, Created: st.Created,
-		KeySchema: st.KeySchema, ShardID: st.ShardID, Enabled: st.enabled, FirstSeq: st.firstSeq, EndSeq: st.endSeq}
+		KeySchema: st.KeySchema, ShardID: st.ShardID, Enabled: st.enabled, FirstSeq: st.firstSeq, EndSeq: st.endSeq,
+		DisabledAt: st.disabledAt, TrimmedThrough: st.trimmedThrough}
 }
 
 func persistTable(t *table) *persistedTable {
@@ -287,7 +317,8 @@ func (w *wal) compact(e *Engine) error {
 		w.f.Close()
 		w.f = nil
 	}
-	b, err := json.Marshal(e.snapshotState())
+	gen := w.gen + 1
+	b, err := json.Marshal(e.snapshotState(gen))
 	if err != nil {
 		return err
 	}
@@ -298,29 +329,36 @@ func (w *wal) compact(e *Engine) error {
 	if err := os.Rename(tmp, filepath.Join(w.dir, snapshotFile)); err != nil {
 		return err
 	}
+	w.gen = gen
 	f, err := os.Create(filepath.Join(w.dir, logFile))
 	if err != nil {
 		return err
 	}
-	w.f, w.w = f, bufio.NewWriterSize(f, 64<<10)
-	return nil
+	w.f, w.w, w.err = f, bufio.NewWriterSize(f, 64<<10), nil
+	return w.write(logLine{Op: "gen", Seq: gen})
 }
 
-func (w *wal) write(lines ...logLine) {
+// write appends each line, one JSON line each, and hands them to the OS before returning. An
+// error sticks: the log no longer holds what was acknowledged, so the engine refuses requests.
+func (w *wal) write(lines ...logLine) error {
 	if w.err != nil {
-		return
+		return w.err
+	}
+	if w.f == nil {
+		w.err = errors.New("the data log is closed")
+		return w.err
 	}
 	for i := range lines {
 		b, err := json.Marshal(&lines[i])
 		if err != nil {
 			w.err = err
-			return
+			return err
 		}
 		w.w.Write(b)
 		w.w.WriteByte('\n')
 	}
-	// One write(2) per request: the line is with the OS before the client hears back.
 	w.err = w.w.Flush()
+	return w.err
 }
 
 // lineFor is the log line of one applied change, and of its stream record when it made one.
@@ -337,19 +375,19 @@ func lineFor(c change, rec *streamRecord) []logLine {
 	return lines
 }
 
-func (w *wal) logTable(t *table) {
+func (w *wal) logTable(t *table) error {
 	l := logLine{Op: "table", Table: persistTable(t)}
 	if t.Stream != nil {
 		l.Stream = persistStream(t.Stream)
 	}
-	w.write(l)
+	return w.write(l)
 }
 
-func (w *wal) logDropTable(name string, seq uint64) {
-	w.write(logLine{Op: "drop", Name: name, Seq: seq})
+func (w *wal) logDropTable(name string, seq uint64, at time.Time) error {
+	return w.write(logLine{Op: "drop", Name: name, Seq: seq, At: at})
 }
 
-func (w *wal) reset() { w.write(logLine{Op: "reset"}) }
+func (w *wal) reset() error { return w.write(logLine{Op: "reset"}) }
 
 func (w *wal) close(e *Engine) error {
 	if err := w.compact(e); err != nil {

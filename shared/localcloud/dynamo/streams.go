@@ -37,6 +37,8 @@ type stream struct {
 	enabled                 bool
 	firstSeq                uint64 // the shard's starting sequence number
 	endSeq                  uint64 // set when the stream is disabled (the shard closes)
+	disabledAt              time.Time
+	trimmedThrough          uint64 // the last sequence number retention dropped
 	records                 []streamRecord
 	signal                  chan struct{}
 }
@@ -50,7 +52,14 @@ func formatSeq(n uint64) string {
 }
 
 func (e *Engine) enableStream(t *table, view string) {
-	label := e.now().UTC().Format("2006-01-02T15:04:05.000")
+	// The label is the creation time; a table deleted and created again within a millisecond
+	// gets the next free one, so two streams never share an ARN.
+	at := e.now().UTC()
+	label := at.Format("2006-01-02T15:04:05.000")
+	for e.streams[t.ARN+"/stream/"+label] != nil {
+		at = at.Add(time.Millisecond)
+		label = at.Format("2006-01-02T15:04:05.000")
+	}
 	s := &stream{ARN: t.ARN + "/stream/" + label, Label: label, View: view, Table: t.Name, Created: e.now(),
 		KeySchema: t.describeKeySchema(t.Hash, t.Range), ShardID: "shardId-" + formatSeq(e.seq+1) + "-" + randomID(4),
 		enabled: true, firstSeq: e.seq + 1, signal: make(chan struct{})}
@@ -64,8 +73,8 @@ func (s *stream) wake() {
 	s.signal = make(chan struct{})
 }
 
-func (s *stream) disable(lastSeq uint64) {
-	s.enabled = false
+func (s *stream) disable(lastSeq uint64, now time.Time) {
+	s.enabled, s.disabledAt = false, now
 	s.endSeq = lastSeq
 	if s.endSeq < s.firstSeq {
 		s.endSeq = s.firstSeq
@@ -121,6 +130,7 @@ func (s *stream) append(seq uint64, now time.Time, c change) {
 func (s *stream) trim(now time.Time) {
 	i := sort.Search(len(s.records), func(i int) bool { return now.Sub(s.records[i].at) < streamRetention })
 	if i > 0 {
+		s.trimmedThrough = s.records[i-1].seq
 		s.records = append([]streamRecord(nil), s.records[i:]...)
 	}
 }
@@ -264,7 +274,7 @@ func (e *Engine) getShardIterator(in *getIteratorInput) (any, error) {
 		if perr != nil {
 			return 0, validationf("Invalid SequenceNumber: %s", in.SequenceNumber)
 		}
-		if n < s.firstSeq || (len(s.records) > 0 && n < s.records[0].seq) {
+		if n < s.firstSeq || n <= s.trimmedThrough {
 			return 0, errorfAPI(errTrimmedData, "Requested sequence number %s is beyond the trim horizon of the shard", in.SequenceNumber)
 		}
 		if n > e.seq || (!s.enabled && n > s.endSeq) {
@@ -327,7 +337,10 @@ func (e *Engine) getRecords(in *getRecordsInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s.records) > 0 && it.Next < s.records[0].seq && it.Next < s.firstSeq {
+	if it.Shard != s.ShardID {
+		return nil, notFoundf("Requested resource not found: Shard does not exist")
+	}
+	if it.Next <= s.trimmedThrough {
 		return nil, errorfAPI(errTrimmedData, "The operation attempted to read past the oldest stream record in a shard.")
 	}
 	i := sort.Search(len(s.records), func(i int) bool { return s.records[i].seq >= it.Next })

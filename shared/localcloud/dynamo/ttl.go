@@ -33,8 +33,12 @@ func (e *Engine) SweepTTL() int {
 	now, ttlNow := e.now(), e.ttlNow()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, s := range e.streams {
+	for arn, s := range e.streams {
 		s.trim(now)
+		// A deleted table's stream stays readable for 24 hours, then goes.
+		if !s.enabled && !s.disabledAt.IsZero() && now.Sub(s.disabledAt) >= streamRetention {
+			delete(e.streams, arn)
+		}
 	}
 	deleted := 0
 	for _, t := range e.tables {
@@ -49,9 +53,12 @@ func (e *Engine) SweepTTL() int {
 			return true
 		})
 		if len(changes) > 0 {
-			e.commit(changes)
+			if e.commit(changes) != nil {
+				return deleted // the data log failed; requests report it
+			}
 			deleted += len(changes)
-			e.stats.write(t.Name, "TTLDelete", float64(len(changes)))
+			// TTL deletes are free (Developer Guide, "Using time to live"): counted, not charged.
+			e.stats.count(t.Name, "TTLDelete", int64(len(changes)))
 		}
 	}
 	// Expired transaction tokens go too.

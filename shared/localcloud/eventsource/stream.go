@@ -401,8 +401,11 @@ func (m *StreamMapping) readShard(ctx context.Context, shard string, iter *strin
 			continue
 		}
 		if r.waitForMore() {
-			if fetched == 0 && sleepCtx(ctx, m.cfg.PollInterval) != nil {
-				return false
+			if fetched == 0 {
+				left := m.cfg.MaximumBatchingWindow - time.Since(r.firstAt)
+				if waitChange(ctx, changed, max(min(m.cfg.PollInterval, left), time.Millisecond)) != nil {
+					return false
+				}
 			}
 			continue
 		}
