@@ -14,7 +14,8 @@ type FaultRule struct {
 	// (the request is refused and not applied), or "reset": the request is applied and its
 	// response dropped by resetting the connection.
 	Kind string `json:"kind"`
-	// Operations and Tables narrow the rule; empty matches every one.
+	// Operations and Tables narrow the rule; empty matches every one. Tables matches the
+	// requests that name one table in TableName (not batches or transactions).
 	Operations []string `json:"operations,omitempty"`
 	Tables     []string `json:"tables,omitempty"`
 	// Seed makes the choice of failing requests reproducible; 0 picks one.

@@ -401,10 +401,8 @@ func (t *table) updated(u *expr.Update, key attr.Item, old *entry) (attr.Item, e
 		}
 		return key.Clone(), nil
 	}
-	for _, p := range u.Paths() {
-		if len(p) > 0 && (p[0].Name == t.Hash.Name || (t.Range.Name != "" && p[0].Name == t.Range.Name)) {
-			return nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", p[0].Name)
-		}
+	if err := t.keyPathsUntouched(u); err != nil {
+		return nil, err
 	}
 	next, err := u.Apply(base)
 	if err != nil {
@@ -417,6 +415,16 @@ func (t *table) updated(u *expr.Update, key attr.Item, old *entry) (attr.Item, e
 		return nil, err
 	}
 	return next, nil
+}
+
+// keyPathsUntouched refuses an update that writes a key attribute.
+func (t *table) keyPathsUntouched(u *expr.Update) *APIError {
+	for _, p := range u.Paths() {
+		if len(p) > 0 && (p[0].Name == t.Hash.Name || (t.Range.Name != "" && p[0].Name == t.Range.Name)) {
+			return validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", p[0].Name)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) updateItem(in *updateItemInput) (any, error) {

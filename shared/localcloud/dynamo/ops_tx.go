@@ -222,6 +222,13 @@ func (e *Engine) transactWriteItems(in *txWriteInput, raw []byte) (any, error) {
 			return nil, validationf("Transaction request cannot include multiple operations on one item")
 		}
 		seen[id] = true
+		if a.kind == "Update" {
+			// Writing a key attribute is wrong whatever the item holds: the request is refused,
+			// not cancelled.
+			if err := t.keyPathsUntouched(a.upd); err != nil {
+				return nil, err
+			}
+		}
 		a.old = t.get(a.pk, a.sk)
 	}
 	// Every condition is checked against the state before the transaction; any failure cancels
