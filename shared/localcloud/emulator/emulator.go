@@ -95,9 +95,10 @@ var ErrNoEmulator = errors.New("no AWS emulator: set AWS_ENDPOINT_URL to a runni
 //go:embed moto_server_atomic.py
 var atomicMoto []byte
 
-// Start returns the emulator at opts.Endpoint if it answers, else starts a moto server: the
-// one named by MOTO_SERVER, else moto with atomic DynamoDB (run by the python3 that has moto),
-// else plain moto_server.
+// Start returns the emulator at opts.Endpoint if it answers (refusing a plain moto_server, see
+// CheckEndpoint), else starts a moto server (the one named by MOTO_SERVER, else the atomic
+// wrapper run by the python3 that has moto, else plain moto_server) and, unless DynamoDB is
+// "moto", the embedded DynamoDB engine beside it.
 func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if opts.Endpoint != "" && answers(ctx, opts.Endpoint) {
 		if err := CheckEndpoint(ctx, opts.Endpoint); err != nil {
