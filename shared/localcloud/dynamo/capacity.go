@@ -39,27 +39,114 @@ func writeUnits(old *entry, next attr.Item) float64 {
 	return u
 }
 
-// addCapacity adds ConsumedCapacity to a single-table response when asked (TOTAL or INDEXES).
-func addCapacity(out map[string]any, mode string, t *table, units float64, read bool) {
-	if c := capacityOf(mode, t, units, read); c != nil {
-		out["ConsumedCapacity"] = c
+// cost is what one request consumed on one table: the table's own units and, for writes, each
+// index's, since a write that changes an index entry costs write units in that index too
+// (Developer Guide, "Global secondary indexes" → Provisioned throughput considerations).
+type cost struct {
+	table   float64
+	indexes map[string]float64
+}
+
+func readCost(units float64) cost { return cost{table: units} }
+
+func (c cost) total() float64 {
+	t := c.table
+	for _, u := range c.indexes {
+		t += u
+	}
+	return t
+}
+
+func (c *cost) add(o cost, times float64) {
+	c.table += times * o.table
+	for n, u := range o.indexes {
+		if c.indexes == nil {
+			c.indexes = map[string]float64{}
+		}
+		c.indexes[n] += times * u
 	}
 }
 
-func capacityOf(mode string, t *table, units float64, read bool) map[string]any {
+// writeCost is a write's cost: the table's units by the larger of the item before and after,
+// and for each index the units of removing the old entry and writing the new one (one write
+// when the index key is unchanged).
+func (t *table) writeCost(old *entry, next attr.Item) cost {
+	c := cost{table: writeUnits(old, next)}
+	for _, ix := range t.Indexes {
+		var oe, ne *entry
+		if old != nil {
+			oe, _ = ix.entryFor(t, old.item, old.pk, old.sk)
+		}
+		ne, _ = ix.entryFor(t, next, "", "")
+		var u float64
+		switch {
+		case oe != nil && ne != nil && oe.pk == ne.pk && oe.sk == ne.sk:
+			u = kbUnits(max(oe.size, ne.size))
+		case oe != nil && ne != nil:
+			u = kbUnits(oe.size) + kbUnits(ne.size)
+		case oe != nil:
+			u = kbUnits(oe.size)
+		case ne != nil:
+			u = kbUnits(ne.size)
+		default:
+			continue
+		}
+		if c.indexes == nil {
+			c.indexes = map[string]float64{}
+		}
+		c.indexes[ix.Name] += u
+	}
+	return c
+}
+
+func kbUnits(size int) float64 { return max(math.Ceil(float64(size)/1024), 1) }
+
+// addCapacity adds ConsumedCapacity to a single-table response when asked (TOTAL or INDEXES).
+func addCapacity(out map[string]any, mode string, t *table, c cost, read bool) {
+	if cc := capacityOf(mode, t, c, read); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+}
+
+func capacityOf(mode string, t *table, c cost, read bool) map[string]any {
 	if mode != "TOTAL" && mode != "INDEXES" {
 		return nil
 	}
-	c := map[string]any{"TableName": t.Name, "CapacityUnits": units}
+	units := c.total()
+	cc := map[string]any{"TableName": t.Name, "CapacityUnits": units}
 	if read {
-		c["ReadCapacityUnits"] = units
+		cc["ReadCapacityUnits"] = units
 	} else {
-		c["WriteCapacityUnits"] = units
+		cc["WriteCapacityUnits"] = units
 	}
 	if mode == "INDEXES" {
-		c["Table"] = map[string]any{"CapacityUnits": units}
+		cc["Table"] = map[string]any{"CapacityUnits": c.table}
+		var gsi, lsi map[string]any
+		for _, ix := range t.Indexes {
+			u, ok := c.indexes[ix.Name]
+			if !ok {
+				continue
+			}
+			if ix.Local {
+				if lsi == nil {
+					lsi = map[string]any{}
+				}
+				lsi[ix.Name] = map[string]any{"CapacityUnits": u}
+			} else {
+				if gsi == nil {
+					gsi = map[string]any{}
+				}
+				gsi[ix.Name] = map[string]any{"CapacityUnits": u}
+			}
+		}
+		if gsi != nil {
+			cc["GlobalSecondaryIndexes"] = gsi
+		}
+		if lsi != nil {
+			cc["LocalSecondaryIndexes"] = lsi
+		}
 	}
-	return c
+	return cc
 }
 
 // counters count requests and capacity units per table and operation, for the admin endpoint,

@@ -293,3 +293,35 @@ func TestUnknownOperation(t *testing.T) {
 		}
 	}
 }
+
+// Index writes cost write units of their own (Developer Guide, "Global secondary indexes" →
+// Provisioned throughput considerations): a put the index holds costs one more unit, a put it
+// does not hold none, and an update that moves the item's index key deletes and writes the
+// index entry (two units). INDEXES mode breaks the total down.
+func TestIndexWritesConsumeCapacity(t *testing.T) {
+	e := newEngine(t, "")
+	defer e.Close()
+	do(t, e, "CreateTable", pkskTable)
+	capOf := func(out map[string]any) (total, table float64, gsi any) {
+		c := out["ConsumedCapacity"].(map[string]any)
+		return c["CapacityUnits"].(float64), c["Table"].(map[string]any)["CapacityUnits"].(float64), c["GlobalSecondaryIndexes"]
+	}
+	total, table, gsi := capOf(do(t, e, "PutItem", `{"TableName":"tbl1","ReturnConsumedCapacity":"INDEXES","Item":{"pk":{"S":"a"},"sk":{"S":"1"},"g":{"S":"x"}}}`))
+	if total != 2 || table != 1 || gsi.(map[string]any)["gsi1"].(map[string]any)["CapacityUnits"].(float64) != 1 {
+		t.Fatalf("put into the index: total %v, table %v, gsi %v; want 2, 1, 1", total, table, gsi)
+	}
+	total, table, gsi = capOf(do(t, e, "PutItem", `{"TableName":"tbl1","ReturnConsumedCapacity":"INDEXES","Item":{"pk":{"S":"b"},"sk":{"S":"1"}}}`))
+	if total != 1 || table != 1 || gsi != nil {
+		t.Fatalf("put outside the index: total %v, table %v, gsi %v; want 1, 1, none", total, table, gsi)
+	}
+	total, _, _ = capOf(do(t, e, "UpdateItem", `{"TableName":"tbl1","ReturnConsumedCapacity":"INDEXES","Key":{"pk":{"S":"a"},"sk":{"S":"1"}},
+	  "UpdateExpression":"SET g = :y","ExpressionAttributeValues":{":y":{"S":"y"}}}`))
+	if total != 3 {
+		t.Fatalf("moving the index key: total %v, want 3 (table 1, index delete 1 + put 1)", total)
+	}
+	tx := do(t, e, "TransactWriteItems", `{"ReturnConsumedCapacity":"TOTAL","TransactItems":[
+	  {"Put":{"TableName":"tbl1","Item":{"pk":{"S":"c"},"sk":{"S":"1"},"g":{"S":"x"}}}}]}`)
+	if u := tx["ConsumedCapacity"].([]any)[0].(map[string]any)["CapacityUnits"].(float64); u != 4 {
+		t.Fatalf("a transactional put into the index: %v units, want 4 (table and index, doubled)", u)
+	}
+}

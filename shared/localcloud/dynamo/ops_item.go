@@ -221,17 +221,17 @@ func (e *Engine) putItem(in *putItemInput) (any, error) {
 		return nil, err
 	}
 	old := t.get(pk, sk)
-	units := writeUnits(old, in.Item)
+	units := t.writeCost(old, in.Item)
 	if ok, err := evalCond(cond, itemOf(old)); err != nil {
 		return nil, err
 	} else if !ok {
-		e.stats.write(t.Name, "PutItem", units)
+		e.stats.write(t.Name, "PutItem", writeUnits(old, nil))
 		return nil, ccf(in.ReturnValuesOnConditionCheckFailure, old)
 	}
 	if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: in.Item}}); err != nil {
 		return nil, err
 	}
-	e.stats.write(t.Name, "PutItem", units)
+	e.stats.write(t.Name, "PutItem", units.total())
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = itemJSON(old.item)
@@ -313,7 +313,7 @@ func (e *Engine) getItem(in *getItemInput) (any, error) {
 	if found != nil {
 		out["Item"] = itemJSON(project(found.item, proj))
 	}
-	addCapacity(out, in.ReturnConsumedCapacity, t, units, true)
+	addCapacity(out, in.ReturnConsumedCapacity, t, readCost(units), true)
 	return out, nil
 }
 
@@ -355,13 +355,13 @@ func (e *Engine) deleteItem(in *deleteItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	units := writeUnits(old, nil)
+	units := t.writeCost(old, nil)
 	if old != nil {
 		if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old}}); err != nil {
 			return nil, err
 		}
 	}
-	e.stats.write(t.Name, "DeleteItem", units)
+	e.stats.write(t.Name, "DeleteItem", units.total())
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = itemJSON(old.item)
@@ -442,11 +442,11 @@ func (e *Engine) updateItem(in *updateItemInput) (any, error) {
 	if uerr != nil {
 		return nil, uerr
 	}
-	units := writeUnits(old, next)
+	units := t.writeCost(old, next)
 	if err := e.commit([]change{{t: t, pk: pk, sk: sk, old: old, new: next}}); err != nil {
 		return nil, err
 	}
-	e.stats.write(t.Name, "UpdateItem", units)
+	e.stats.write(t.Name, "UpdateItem", units.total())
 	out := map[string]any{}
 	var attrs attr.Item
 	switch in.ReturnValues {

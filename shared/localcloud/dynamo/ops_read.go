@@ -482,7 +482,7 @@ func (p *readPlan) respond(e *Engine, r *readResult, rcc string, consistent bool
 	if r.last != nil {
 		out["LastEvaluatedKey"] = r.last
 	}
-	addCapacity(out, rcc, p.t, units, true)
+	addCapacity(out, rcc, p.t, readCost(units), true)
 	return out
 }
 
@@ -621,7 +621,7 @@ func (e *Engine) batchGetItem(in *batchGetInput) (any, error) {
 	var cc []map[string]any
 	for name, u := range units {
 		e.stats.read(name, "BatchGetItem", u)
-		if c := capacityOf(in.ReturnConsumedCapacity, tables[name], u, true); c != nil {
+		if c := capacityOf(in.ReturnConsumedCapacity, tables[name], readCost(u), true); c != nil {
 			cc = append(cc, c)
 		}
 	}

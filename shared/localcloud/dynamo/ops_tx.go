@@ -60,14 +60,14 @@ func (e *Engine) batchWriteItem(in *batchWriteInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var changes []change
-	units := map[string]float64{}
+	units := map[string]*cost{}
 	tables := map[string]*table{}
 	for name, reqs := range in.RequestItems {
 		t, err := e.table(name)
 		if err != nil {
 			return nil, err
 		}
-		tables[name] = t
+		tables[name], units[name] = t, &cost{}
 		seen := map[string]bool{}
 		for _, r := range reqs {
 			var pk, sk string
@@ -90,7 +90,7 @@ func (e *Engine) batchWriteItem(in *batchWriteInput) (any, error) {
 			}
 			seen[pk+"\x00"+sk] = true
 			old := t.get(pk, sk)
-			units[name] += writeUnits(old, it)
+			units[name].add(t.writeCost(old, it), 1)
 			changes = append(changes, change{t: t, pk: pk, sk: sk, old: old, new: it})
 		}
 	}
@@ -100,8 +100,8 @@ func (e *Engine) batchWriteItem(in *batchWriteInput) (any, error) {
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	var cc []map[string]any
 	for name, u := range units {
-		e.stats.write(name, "BatchWriteItem", u)
-		if c := capacityOf(in.ReturnConsumedCapacity, tables[name], u, false); c != nil {
+		e.stats.write(name, "BatchWriteItem", u.total())
+		if c := capacityOf(in.ReturnConsumedCapacity, tables[name], *u, false); c != nil {
 			cc = append(cc, c)
 		}
 	}
@@ -269,17 +269,25 @@ func (e *Engine) transactWriteItems(in *txWriteInput, raw []byte) (any, error) {
 			a.next, a.write = next, true
 		}
 	}
-	units := map[string]float64{}
+	// Transactional writes cost double (Developer Guide, "Amazon DynamoDB Transactions" →
+	// Capacity management for transactions), their index writes too.
+	units := map[string]*cost{}
 	for _, a := range actions {
-		u := 2 * writeUnits(a.old, a.next)
-		if a.kind == "ConditionCheck" {
-			u = 2 * readUnits(entrySize(a.old), true)
+		if units[a.t.Name] == nil {
+			units[a.t.Name] = &cost{}
 		}
-		units[a.t.Name] += u
+		switch {
+		case a.kind == "ConditionCheck":
+			units[a.t.Name].add(readCost(readUnits(entrySize(a.old), true)), 2)
+		case a.write && !failed:
+			units[a.t.Name].add(a.t.writeCost(a.old, a.next), 2)
+		default: // cancelled, or a delete of nothing: the table's units only
+			units[a.t.Name].add(cost{table: writeUnits(a.old, a.next)}, 2)
+		}
 	}
 	if failed {
 		for name, u := range units {
-			e.stats.write(name, "TransactWriteItems", u)
+			e.stats.write(name, "TransactWriteItems", u.total())
 		}
 		codes := make([]string, n)
 		for i, r := range reasons {
@@ -300,8 +308,8 @@ func (e *Engine) transactWriteItems(in *txWriteInput, raw []byte) (any, error) {
 	out := map[string]any{}
 	var cc []map[string]any
 	for name, u := range units {
-		e.stats.write(name, "TransactWriteItems", u)
-		if c := capacityOf(in.ReturnConsumedCapacity, e.tables[name], u, false); c != nil {
+		e.stats.write(name, "TransactWriteItems", u.total())
+		if c := capacityOf(in.ReturnConsumedCapacity, e.tables[name], *u, false); c != nil {
 			cc = append(cc, c)
 		}
 	}
@@ -482,7 +490,7 @@ func (e *Engine) transactGetItems(in *txGetInput) (any, error) {
 	var cc []map[string]any
 	for name, u := range units {
 		e.stats.read(name, "TransactGetItems", u)
-		if c := capacityOf(in.ReturnConsumedCapacity, byName[name], u, true); c != nil {
+		if c := capacityOf(in.ReturnConsumedCapacity, byName[name], readCost(u), true); c != nil {
 			cc = append(cc, c)
 		}
 	}
