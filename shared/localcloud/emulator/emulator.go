@@ -139,6 +139,12 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 			return nil, err
 		}
 	case DynamoDBMoto:
+		// DynamoDB on moto needs the atomic wrapper; a fallback to plain moto_server (the
+		// wrapper refused this moto) would lose committed writes.
+		if err := CheckEndpoint(ctx, e.Endpoint); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("HOLDFAST_DYNAMODB=moto needs the atomic wrapper, and a plain moto_server started: %w", err)
+		}
 	default:
 		e.Close()
 		return nil, fmt.Errorf("HOLDFAST_DYNAMODB=%q: use %q (the embedded engine, the default) or %q", which, DynamoDBEngine, DynamoDBMoto)

@@ -104,3 +104,30 @@ func TestCheckEndpointAcceptsTheWrapperAndWhatIsNotMoto(t *testing.T) {
 		}
 	})
 }
+
+// DynamoDB on moto needs the atomic wrapper: when the moto that starts is a plain one (here
+// named by MOTO_SERVER; in life, a moto the wrapper refuses), HOLDFAST_DYNAMODB=moto is refused
+// with ErrPlainMoto, while the default, with DynamoDB on the engine, accepts it for the rest.
+func TestStartRefusesPlainMotoForDynamoDB(t *testing.T) {
+	plain, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Fatal("moto_server is not on PATH: install moto with `pip install 'moto[server]'`")
+	}
+	t.Setenv("MOTO_SERVER", plain)
+	t.Setenv(AllowPlainMotoEnv, "")
+	ctx := context.Background()
+	if e, err := Start(ctx, Options{DynamoDB: DynamoDBMoto}); !errors.Is(err, ErrPlainMoto) {
+		if e != nil {
+			e.Close()
+		}
+		t.Fatalf("DynamoDB on a plain moto_server: %v, want ErrPlainMoto", err)
+	}
+	e, err := Start(ctx, Options{DynamoDB: DynamoDBEngine})
+	if err != nil {
+		t.Fatalf("the engine beside a plain moto_server: %v", err)
+	}
+	defer e.Close()
+	if e.Engine == nil || e.DynamoDBEndpoint == "" {
+		t.Fatal("no engine started")
+	}
+}
