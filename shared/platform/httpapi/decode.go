@@ -83,7 +83,8 @@ func checkMediaType(r *http.Request) error {
 		"Send the body as application/json.")
 }
 
-// DecodeBytes is the strict decoder behind Decode.
+// DecodeBytes is the strict decoder behind Decode: besides encoding/json's checks it refuses a
+// key given twice and a key that names a field in another case (checkKeys).
 func DecodeBytes(body []byte, dst any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -98,6 +99,9 @@ func DecodeBytes(body []byte, dst any) error {
 	if bytes.Equal(trimmed, []byte("null")) {
 		return problem.BadRequest(problem.CodeInvalidType, "The body must be a JSON object.",
 			problem.Field("$", "must be an object"))
+	}
+	if err := checkKeys(body, reflect.TypeOf(dst)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

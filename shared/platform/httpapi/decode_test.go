@@ -17,6 +17,10 @@ type sample struct {
 	Inner  struct {
 		Flag bool `json:"flag"`
 	} `json:"inner"`
+	Items []struct {
+		ID string `json:"id"`
+	} `json:"items"`
+	Data map[string]string `json:"data"`
 }
 
 func TestDecode(t *testing.T) {
@@ -48,6 +52,16 @@ func TestDecode(t *testing.T) {
 		{"65 KiB", big, "", 400, problem.CodeBodyTooLarge, ""},
 		{"bad utf8", "{\"amount\":\"\xff\"}", "", 400, problem.CodeMalformedJSON, ""},
 		{"wrong media type", `{"amount":"1"}`, "text/plain", 415, problem.CodeUnsupportedMediaType, ""},
+		// A key twice: encoding/json keeps the last, a proxy may keep the first (issue 11).
+		{"duplicate key", `{"amount":"1.00","amount":"9999.00"}`, "", 400, problem.CodeDuplicateField, "amount"},
+		{"duplicate nested key", `{"inner":{"flag":false,"flag":true}}`, "", 400, problem.CodeDuplicateField, "inner.flag"},
+		{"duplicate key in an array element", `{"items":[{"id":"a"},{"id":"b","id":"c"}]}`, "", 400, problem.CodeDuplicateField, "items[1].id"},
+		{"duplicate map key", `{"data":{"k":"1","k":"2"}}`, "", 400, problem.CodeDuplicateField, "data.k"},
+		// A key in another case: encoding/json would match it to the field.
+		{"key in another case", `{"AMOUNT":"3.00"}`, "", 400, problem.CodeUnknownField, "AMOUNT"},
+		{"nested key in another case", `{"inner":{"Flag":true}}`, "", 400, problem.CodeUnknownField, "inner.Flag"},
+		{"array element key in another case", `{"items":[{"ID":"a"}]}`, "", 400, problem.CodeUnknownField, "items[0].ID"},
+		{"map keys keep their case", `{"data":{"K":"1","k":"2"}}`, "", 0, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -26,6 +26,7 @@ const (
 	CodeBodyTooLarge         = "body_too_large"
 	CodeEmptyBody            = "empty_body"
 	CodeUnknownField         = "unknown_field"
+	CodeDuplicateField       = "duplicate_field"
 	CodeInvalidType          = "invalid_type"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeUnauthenticated      = "unauthenticated"
