@@ -147,8 +147,8 @@ func ParseCalculator(q map[string]string, today clock.Date) (CalculatorInput, er
 	}
 	if s, ok := q["startDate"]; ok {
 		d, err := clock.ParseDate(s)
-		if err != nil || d.Year < 1900 || d.Year > 9999 {
-			v.Add("startDate", "must be a date YYYY-MM-DD")
+		if err != nil {
+			v.Add("startDate", clock.DateRule)
 		} else {
 			in.StartDate = d
 		}

@@ -225,7 +225,7 @@ func FuzzParseCalculator(f *testing.F) {
 		switch {
 		case !hasDate && in.StartDate != today:
 			t.Fatalf("no start date became %v", in.StartDate)
-		case hasDate && (in.StartDate.String() != date || in.StartDate.Year < 1900):
+		case hasDate && (in.StartDate.String() != date || in.StartDate.Before(clock.MinDate) || in.StartDate.After(clock.MaxDate)):
 			t.Fatalf("start date %q accepted as %v", date, in.StartDate)
 		}
 	})

@@ -63,7 +63,7 @@ func Book(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if req.Date == nil {
 			v.Add(clinic.FieldDate, "is required")
 		} else if date, err = clock.ParseDate(*req.Date); err != nil {
-			v.Add(clinic.FieldDate, "must be a date YYYY-MM-DD")
+			v.Add(clinic.FieldDate, clock.DateRule)
 		}
 		if req.Slot == nil {
 			v.Add(clinic.FieldSlot, "is required")

@@ -55,7 +55,7 @@ func dateQuery(r *http.Request, d *httpapi.Deps, also ...string) (clock.Date, ma
 	}
 	date, err := clock.ParseDate(raw)
 	if err != nil {
-		return clock.Date{}, nil, problem.Validation(problem.Field(clinic.FieldDate, "must be a date YYYY-MM-DD"))
+		return clock.Date{}, nil, problem.Validation(problem.Field(clinic.FieldDate, clock.DateRule))
 	}
 	return date, q, nil
 }

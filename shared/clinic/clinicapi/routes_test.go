@@ -156,6 +156,7 @@ func clinicCases(doc, appt string) []routeCase {
 	add(hostileIDs(rk, "id", alice, false)...)
 	add(
 		routeCase{rk + " bad date", rk, doc, withQuery(alice, "date=2025-13-01"), 400, problem.CodeValidation, []string{"date"}},
+		routeCase{rk + " date in year 9999", rk, doc, withQuery(alice, "date=9999-12-31"), 400, problem.CodeValidation, []string{"date"}},
 		routeCase{rk + " sql-ish date", rk, doc, withQuery(alice, "date="+url.QueryEscape(sqlish)), 400, problem.CodeValidation, []string{"date"}},
 		routeCase{rk + " unknown param", rk, doc, withQuery(alice, "doctorId=x"), 400, problem.CodeValidation, []string{"doctorId"}},
 		notFound(rk, missingDoc, alice),
@@ -173,6 +174,7 @@ func clinicCases(doc, appt string) []routeCase {
 		routeCase{rk + " empty body", rk, "", alice, 400, problem.CodeEmptyBody, nil},
 		routeCase{rk + " missing all", rk, "", withBody(alice, `{}`), 400, problem.CodeValidation, []string{"doctorId", "date", "slot"}},
 		routeCase{rk + " missing slot", rk, "", withBody(alice, `{"doctorId":`+q(doc)+`,"date":"2025-01-15"}`), 400, problem.CodeValidation, []string{"slot"}},
+		routeCase{rk + " date in year 9999", rk, "", withBody(alice, book(q(doc), `"9999-12-31"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"date"}},
 		routeCase{rk + " wrong type doctorId", rk, "", withBody(alice, book(`123`, `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeInvalidType, []string{"doctorId"}},
 		routeCase{rk + " wrong type date", rk, "", withBody(alice, book(q(doc), `20250115`, `"16:00"`, ``)), 400, problem.CodeInvalidType, []string{"date"}},
 		routeCase{rk + " unknown field patientId", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientId":"mallory"`)), 400, problem.CodeUnknownField, []string{"patientId"}},

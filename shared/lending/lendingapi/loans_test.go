@@ -191,6 +191,9 @@ func TestCalculatorRoute(t *testing.T) {
 		"principal=1&annualRate=abc&tenureMonths=1":            "annualRate",
 		"principal=1&annualRate=1&tenureMonths=1&evil=1":       "evil",
 		"principal=1&annualRate=1&tenureMonths=1&startDate=20": "startDate",
+		// Due dates in the year 10000 (issue 11, item 12): dates are bounded to 2000–2099.
+		"principal=1&annualRate=1&tenureMonths=1&startDate=9999-12-31": "startDate",
+		"principal=1&annualRate=1&tenureMonths=1&startDate=1999-12-31": "startDate",
 	} {
 		r := e.call(t, "GET /api/v1/loan-calculator", "", platformtest.Call{Query: q})
 		if r.StatusCode != 400 || !strings.Contains(r.Body, `"field":"`+field+`"`) {

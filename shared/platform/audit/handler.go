@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
@@ -92,5 +93,12 @@ func parseTime(v *problem.Validator, params map[string]string, name string) time
 	if !v.Check(err == nil, name, "must be an RFC 3339 time such as 2025-01-31T00:00:00Z") {
 		return time.Time{}
 	}
-	return t.UTC()
+	// The platform's dates (clock.MinDate…MaxDate): a range of centuries would have the store
+	// walk that many day partitions.
+	t = t.UTC()
+	day := clock.NewDate(t.Year(), t.Month(), t.Day())
+	if !v.Check(!day.Before(clock.MinDate) && !day.After(clock.MaxDate), name, "must be a time between 2000-01-01 and 2099-12-31") {
+		return time.Time{}
+	}
+	return t
 }

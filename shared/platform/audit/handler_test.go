@@ -78,6 +78,9 @@ func TestListHandler(t *testing.T) {
 		fields []string
 	}{
 		{"from=yesterday", []string{"from"}},
+		// A range of centuries would walk that many day partitions (issue 11, item 12).
+		{"from=0001-01-01T00:00:00Z", []string{"from"}},
+		{"to=9999-12-31T00:00:00Z", []string{"to"}},
 		{"to=2025-13-01T00:00:00Z", []string{"to"}},
 		{"from=2025-03-10T00:00:00Z&to=2025-03-09T00:00:00Z", []string{"from"}},
 		{"limit=0", []string{"limit"}},

@@ -21,13 +21,28 @@ func NewDate(year int, month time.Month, day int) Date {
 	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
 }
 
-// ParseDate accepts exactly YYYY-MM-DD naming a real day.
+// The dates the platform takes: every business date a route accepts or a record holds lies in
+// 2000–2099, so no answer computed from one (a 30-year schedule, a due date) leaves four-digit
+// years or meets a date nobody means.
+var (
+	MinDate = Date{2000, time.January, 1}
+	MaxDate = Date{2099, time.December, 31}
+)
+
+// DateRule is how a field error states what a date must be.
+const DateRule = "must be a date YYYY-MM-DD between 2000-01-01 and 2099-12-31"
+
+// ParseDate accepts exactly YYYY-MM-DD naming a real day between MinDate and MaxDate.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil || len(s) != len(dateLayout) {
 		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
 	}
-	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
+	d := Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+	if d.Before(MinDate) || d.After(MaxDate) {
+		return Date{}, fmt.Errorf("date %q: outside %s…%s", s, MinDate, MaxDate)
+	}
+	return d, nil
 }
 
 // IsZero reports whether d is the zero Date.

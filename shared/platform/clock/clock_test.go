@@ -104,9 +104,16 @@ func TestDate(t *testing.T) {
 	if _, err := ParseDate("2023-02-29"); err == nil {
 		t.Error("2023-02-29 accepted")
 	}
-	for _, bad := range []string{"2024-2-01", "2024-02-01T00:00:00Z", "", "20240201"} {
+	for _, bad := range []string{"2024-2-01", "2024-02-01T00:00:00Z", "", "20240201",
+		// Outside the platform's dates (issue 11, item 12).
+		"1999-12-31", "2100-01-01", "9999-12-31", "0001-01-01"} {
 		if _, err := ParseDate(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+	for _, edge := range []string{"2000-01-01", "2099-12-31"} {
+		if _, err := ParseDate(edge); err != nil {
+			t.Errorf("%s refused: %v", edge, err)
 		}
 	}
 	d, err := ParseDate("2024-02-28")
