@@ -73,8 +73,9 @@ func TestCtrlCStopsEverything(t *testing.T) {
 		t.Fatalf("build holdfast: %v\n%s", err, out)
 	}
 	// Run from the repository root with the relative paths `make run` uses.
+	state := t.TempDir()
 	cmd := exec.Command(bin, "local", "--http", "127.0.0.1:0", "--ws", "127.0.0.1:0", "--quiet",
-		"--template", "template.yaml", "--bin", filepath.Join(".build", "host"), "--state", t.TempDir())
+		"--template", "template.yaml", "--bin", filepath.Join(".build", "host"), "--state", state)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL=") // always its own emulator
 	stdout, _ := cmd.StdoutPipe()
@@ -115,7 +116,11 @@ func TestCtrlCStopsEverything(t *testing.T) {
 		t.Fatalf("health through the started cloud: %d", resp.StatusCode)
 	}
 	// The CLI fires a schedule with a chosen time, and the function sees that time.
-	out, err := exec.Command(bin, "schedule", "run", "WsSweepFunction.Sweep", "--as-of", "2031-05-06T07:08:09Z", "--url", httpURL).CombinedOutput()
+	// The local endpoints answer only an admin of the dev issuer; the CLI signs one from --state.
+	if resp, err := http.Post(httpURL+"/__local/schedules/WsSweepFunction.Sweep/run", "application/json", strings.NewReader(`{}`)); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a local endpoint without a token: %v %v, want 401", resp, err)
+	}
+	out, err := exec.Command(bin, "schedule", "run", "WsSweepFunction.Sweep", "--as-of", "2031-05-06T07:08:09Z", "--url", httpURL, "--state", state).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `"asOf":"2031-05-06T07:08:09Z"`) {
 		t.Fatalf("holdfast schedule run --as-of: %v\n%s", err, out)
 	}

@@ -160,6 +160,8 @@ func runSchedule(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
 	base := fs.String("url", envOr("HOLDFAST_URL", "http://127.0.0.1:3000"), "local cloud URL")
 	asOf := fs.String("as-of", "", "time to deliver (RFC 3339); default: the local clock's now")
+	state := fs.String("state", ".holdfast", "local state (dev issuer keys), to sign the admin token")
+	call := func(method, url string, body any, out io.Writer) error { return localCall(*state, method, url, body, out) }
 	switch args[0] {
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
@@ -188,6 +190,8 @@ func runSchedule(args []string, out io.Writer) error {
 func runClock(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("clock", flag.ContinueOnError)
 	base := fs.String("url", envOr("HOLDFAST_URL", "http://127.0.0.1:3000"), "local cloud URL")
+	state := fs.String("state", ".holdfast", "local state (dev issuer keys), to sign the admin token")
+	call := func(method, url string, body any, out io.Writer) error { return localCall(*state, method, url, body, out) }
 	set := fs.String("set", "", "set now to this RFC 3339 time")
 	adv := fs.String("advance", "", "move forward by a Go duration (72h)")
 	reset := fs.Bool("reset", false, "back to real time")
@@ -205,7 +209,16 @@ func runClock(args []string, out io.Writer) error {
 	return call(http.MethodGet, *base+"/__local/clock", nil, out)
 }
 
-func call(method, url string, body any, out io.Writer) error {
+// localCall calls a /__local/ endpoint with an admin token signed by the dev issuer in state.
+func localCall(state, method, url string, body any, out io.Writer) error {
+	iss, err := jwtauth.LoadOrCreateDevIssuer(state)
+	if err != nil {
+		return err
+	}
+	tok, err := iss.Mint(jwtauth.TokenSpec{Subject: "holdfast-cli", Roles: []string{localcloud.LocalAdminRole}, TTL: 5 * time.Minute})
+	if err != nil {
+		return err
+	}
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -216,6 +229,7 @@ func call(method, url string, body any, out io.Writer) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
 		return fmt.Errorf("is the local cloud running (make run)? %w", err)

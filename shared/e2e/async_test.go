@@ -183,7 +183,7 @@ func TestScheduleRunDeliversAsOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(asOf time.Time) map[string]any {
-		r := call(t, "POST", "/__local/schedules/WsSweepFunction.Sweep/run", "", map[string]string{"asOf": asOf.UTC().Format(time.RFC3339Nano)})
+		r := localCall(t, "POST", "/__local/schedules/WsSweepFunction.Sweep/run", map[string]string{"asOf": asOf.UTC().Format(time.RFC3339Nano)})
 		if r.Status != 200 {
 			t.Fatalf("schedule run: %d %s", r.Status, r.Body)
 		}
@@ -208,7 +208,39 @@ func TestScheduleRunDeliversAsOf(t *testing.T) {
 	if _, ok, _ := store.Get(ctx, id, now); ok {
 		t.Fatal("expired connection still stored after the sweep")
 	}
-	if r := call(t, "POST", "/__local/schedules/Nope/run", "", map[string]string{}); r.Status != 404 {
+	if r := localCall(t, "POST", "/__local/schedules/Nope/run", map[string]string{}); r.Status != 404 {
 		t.Fatalf("unknown schedule: %d %s", r.Status, r.Body)
+	}
+}
+
+// The local cloud's own endpoints move time and fire jobs for everyone: the public HTTP port
+// serves them only to an admin of the dev issuer (issue 11, item 13), and a refused call
+// changes nothing.
+func TestLocalEndpointsNeedALocalAdmin(t *testing.T) {
+	cases := []struct {
+		name, tok string
+		want      int
+	}{
+		{"no token", "", 401},
+		{"not a token", "not-a-jwt", 401},
+		{"a customer", token(t, uniq("cust"), "customer"), 403},
+		{"a doctor", token(t, uniq("doc"), "doctor"), 403},
+	}
+	for _, c := range cases {
+		if r := call(t, "POST", "/__local/clock", c.tok, map[string]string{"now": "2031-01-01T00:00:00Z"}); r.Status != c.want {
+			t.Errorf("%s moving the clock: %d %s, want %d", c.name, r.Status, r.Body, c.want)
+		}
+		if r := call(t, "POST", "/__local/schedules/WsSweepFunction.Sweep/run", c.tok, map[string]string{}); r.Status != c.want {
+			t.Errorf("%s running a schedule: %d %s, want %d", c.name, r.Status, r.Body, c.want)
+		}
+		if r := call(t, "GET", "/__local/functions", c.tok, nil); r.Status != c.want {
+			t.Errorf("%s reading function stats: %d, want %d", c.name, r.Status, c.want)
+		}
+	}
+	if r := localCall(t, "GET", "/__local/clock", nil); r.Status != 200 || strings.Contains(string(r.Body), "2031") {
+		t.Fatalf("the clock after refused moves: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "GET", "/.well-known/jwks.json", "", nil); r.Status != 200 {
+		t.Fatalf("the JWKS must stay public: %d", r.Status)
 	}
 }

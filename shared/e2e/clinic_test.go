@@ -304,7 +304,7 @@ func TestClinicQueueEndToEnd(t *testing.T) {
 
 	// End of day: unchecked bookings (#2, and the skipped #5) become NO_SHOW, once.
 	run := func() map[string]any {
-		r := call(t, "POST", "/__local/schedules/ClinicNoShowFunction.NoShow/run", "", map[string]string{"asOf": time.Now().UTC().Format(time.RFC3339Nano)})
+		r := localCall(t, "POST", "/__local/schedules/ClinicNoShowFunction.NoShow/run", map[string]string{"asOf": time.Now().UTC().Format(time.RFC3339Nano)})
 		if r.Status != 200 {
 			t.Fatalf("no-show run: %d %s", r.Status, r.Body)
 		}

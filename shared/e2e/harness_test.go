@@ -98,6 +98,12 @@ func token(t testing.TB, sub string, roles ...string) string {
 	return mint(t, cloud.Issuer, sub, roles...)
 }
 
+// localCall calls one of the local cloud's /__local/ endpoints as its admin.
+func localCall(t testing.TB, method, path string, body any) response {
+	t.Helper()
+	return call(t, method, path, token(t, "local-admin", localcloud.LocalAdminRole), body)
+}
+
 // mint signs a token with a cloud's dev issuer.
 func mint(t testing.TB, iss *jwtauth.DevIssuer, sub string, roles ...string) string {
 	t.Helper()

@@ -455,7 +455,7 @@ func TestLedgerDigestJobRunViaSchedule(t *testing.T) {
 		t.Fatal(r.Status)
 	}
 	before := newestDigests(t)
-	r := call(t, "POST", "/__local/schedules/LedgerDigestJobFunction.Digest/run", "", map[string]string{"asOf": time.Now().UTC().Format(time.RFC3339Nano)})
+	r := localCall(t, "POST", "/__local/schedules/LedgerDigestJobFunction.Digest/run", map[string]string{"asOf": time.Now().UTC().Format(time.RFC3339Nano)})
 	if r.Status != 200 {
 		t.Fatalf("schedule run: %d %s", r.Status, r.Body)
 	}

@@ -134,7 +134,7 @@ func TestLendingDepositRaisesCreditScoreThroughTheEventPath(t *testing.T) {
 func pinnedDeposit(t *testing.T, tok, key, amount string, at time.Time) (map[string]any, error) {
 	deadline := time.Now().Add(90 * time.Second)
 	for attempt := 0; ; attempt++ {
-		if r := call(t, "POST", "/__local/clock", "", map[string]string{"now": at.UTC().Format(time.RFC3339Nano)}); r.Status != 200 {
+		if r := localCall(t, "POST", "/__local/clock", map[string]string{"now": at.UTC().Format(time.RFC3339Nano)}); r.Status != 200 {
 			return nil, fmt.Errorf("clock: %d %s", r.Status, r.Body)
 		}
 		r := call(t, "POST", "/api/v1/wallet/deposits", tok, map[string]string{"amount": amount}, "Idempotency-Key", key)

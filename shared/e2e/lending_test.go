@@ -60,13 +60,13 @@ func balance(t testing.TB, a ledger.Account) decimal.Decimal {
 
 func setClock(t testing.TB, now time.Time) {
 	t.Helper()
-	if r := call(t, "POST", "/__local/clock", "", map[string]string{"now": now.UTC().Format(time.RFC3339Nano)}); r.Status != 200 {
+	if r := localCall(t, "POST", "/__local/clock", map[string]string{"now": now.UTC().Format(time.RFC3339Nano)}); r.Status != 200 {
 		t.Fatalf("clock: %d %s", r.Status, r.Body)
 	}
 }
 
 func resetClock(t testing.TB) {
-	call(t, "POST", "/__local/clock", "", map[string]bool{"reset": true})
+	localCall(t, "POST", "/__local/clock", map[string]bool{"reset": true})
 }
 
 var ist, _ = time.LoadLocation("Asia/Kolkata")
@@ -373,7 +373,7 @@ func TestLendingEMIJobRunTwice(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if r := call(t, "POST", "/__local/schedules/EmiJobFunction.Daily/run", "", map[string]string{"asOf": asOf.UTC().Format(time.RFC3339)}); r.Status != 200 {
+				if r := localCall(t, "POST", "/__local/schedules/EmiJobFunction.Daily/run", map[string]string{"asOf": asOf.UTC().Format(time.RFC3339)}); r.Status != 200 {
 					t.Errorf("emi run: %d %s", r.Status, r.Body)
 				}
 			}()

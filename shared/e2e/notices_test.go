@@ -83,7 +83,7 @@ func TestLendingNoticesThroughTheNotificationPlatform(t *testing.T) {
 	noticeSent(t, "loan-disbursed", user, "EMAIL")
 
 	runEMI := func(asOf string) {
-		if r := call(t, "POST", "/__local/schedules/EmiJobFunction.Daily/run", "", map[string]string{"asOf": day(asOf).UTC().Format(time.RFC3339)}); r.Status != 200 {
+		if r := localCall(t, "POST", "/__local/schedules/EmiJobFunction.Daily/run", map[string]string{"asOf": day(asOf).UTC().Format(time.RFC3339)}); r.Status != 200 {
 			t.Fatalf("emi run: %d %s", r.Status, r.Body)
 		}
 	}

@@ -241,8 +241,42 @@ func (c *Cloud) Close() {
 	})
 }
 
+// LocalAdminRole is the role a token needs for the local cloud's /__local/ endpoints (clock,
+// schedules, function stats): they move time and fire jobs for everyone, so the public HTTP
+// port serves them only to a dev-issuer token of an admin (`holdfast clock` and `holdfast
+// schedule` mint one from the state directory).
+const LocalAdminRole = "admin"
+
+// requireLocalAdmin guards /__local/: 401 without a valid dev-issuer token, 403 without the
+// admin role. The JWKS stays public, as an issuer's is.
+func (c *Cloud) requireLocalAdmin(next http.Handler) http.Handler {
+	verifier := c.Issuer.Verifier()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/__local/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		claims, err := verifier.Verify(r.Context(), strings.TrimSpace(raw))
+		if !ok || err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "unauthenticated",
+				"detail": "the local cloud's endpoints need a dev-issuer token of an admin: holdfast token --sub you --role admin"})
+			return
+		}
+		roles, _ := claims["roles"].([]any)
+		for _, role := range roles {
+			if role == LocalAdminRole {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		writeJSON(w, http.StatusForbidden, map[string]string{"code": "forbidden", "detail": "the local cloud's endpoints are for the admin role"})
+	})
+}
+
 // adminHandler serves the local cloud's own endpoints: the dev issuer's JWKS (on AWS the
-// issuer, e.g. Cognito, serves it), the movable clock, schedules and function stats.
+// issuer, e.g. Cognito, serves it), and for local admins the movable clock, schedules and
+// function stats.
 func (c *Cloud) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +357,7 @@ func (c *Cloud) adminHandler() http.Handler {
 	mux.HandleFunc("GET /__local/functions", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, c.Runtime.Stats())
 	})
-	return mux
+	return c.requireLocalAdmin(mux)
 }
 
 func orNull(b []byte) []byte {
