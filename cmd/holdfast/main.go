@@ -161,7 +161,9 @@ func runSchedule(args []string, out io.Writer) error {
 	base := fs.String("url", envOr("HOLDFAST_URL", "http://127.0.0.1:3000"), "local cloud URL")
 	asOf := fs.String("as-of", "", "time to deliver (RFC 3339); default: the local clock's now")
 	state := fs.String("state", ".holdfast", "local state (dev issuer keys), to sign the admin token")
-	call := func(method, url string, body any, out io.Writer) error { return localCall(*state, method, url, body, out) }
+	call := func(method, url string, body any, out io.Writer) error {
+		return localCall(*state, method, url, body, out)
+	}
 	switch args[0] {
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
@@ -191,7 +193,9 @@ func runClock(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("clock", flag.ContinueOnError)
 	base := fs.String("url", envOr("HOLDFAST_URL", "http://127.0.0.1:3000"), "local cloud URL")
 	state := fs.String("state", ".holdfast", "local state (dev issuer keys), to sign the admin token")
-	call := func(method, url string, body any, out io.Writer) error { return localCall(*state, method, url, body, out) }
+	call := func(method, url string, body any, out io.Writer) error {
+		return localCall(*state, method, url, body, out)
+	}
 	set := fs.String("set", "", "set now to this RFC 3339 time")
 	adv := fs.String("advance", "", "move forward by a Go duration (72h)")
 	reset := fs.Bool("reset", false, "back to real time")
