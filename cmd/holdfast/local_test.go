@@ -117,8 +117,13 @@ func TestCtrlCStopsEverything(t *testing.T) {
 	}
 	// The CLI fires a schedule with a chosen time, and the function sees that time.
 	// The local endpoints answer only an admin of the dev issuer; the CLI signs one from --state.
-	if resp, err := http.Post(httpURL+"/__local/schedules/WsSweepFunction.Sweep/run", "application/json", strings.NewReader(`{}`)); err != nil || resp.StatusCode != 401 {
-		t.Fatalf("a local endpoint without a token: %v %v, want 401", resp, err)
+	anon, err := http.Post(httpURL+"/__local/schedules/WsSweepFunction.Sweep/run", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon.Body.Close()
+	if anon.StatusCode != 401 {
+		t.Fatalf("a local endpoint without a token: %d, want 401", anon.StatusCode)
 	}
 	out, err := exec.Command(bin, "schedule", "run", "WsSweepFunction.Sweep", "--as-of", "2031-05-06T07:08:09Z", "--url", httpURL, "--state", state).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `"asOf":"2031-05-06T07:08:09Z"`) {
