@@ -287,32 +287,39 @@ func (e *Engine) describe(t *table, status string) map[string]any {
 	return d
 }
 
+// named validates a TableName and finds the table (the caller holds a lock), answering
+// DescribeTable's ResourceNotFoundException wording when there is none.
+func (e *Engine) named(name string) (*table, *APIError) {
+	if err := checkTableName(name, "tableName"); err != nil {
+		return nil, err
+	}
+	t := e.tables[name]
+	if t == nil {
+		return nil, tableNotFound(name)
+	}
+	return t, nil
+}
+
 type tableNameInput struct {
 	TableName string `json:"TableName"`
 }
 
 func (e *Engine) describeTable(in *tableNameInput) (any, error) {
-	if err := checkTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	t := e.tables[in.TableName]
-	if t == nil {
-		return nil, tableNotFound(in.TableName)
+	t, err := e.named(in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"Table": e.describe(t, "ACTIVE")}, nil
 }
 
 func (e *Engine) deleteTable(in *tableNameInput) (any, error) {
-	if err := checkTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t := e.tables[in.TableName]
-	if t == nil {
-		return nil, tableNotFound(in.TableName)
+	t, err := e.named(in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	if err := e.walError(); err != nil {
 		return nil, err
@@ -410,14 +417,11 @@ func (e *Engine) updateTimeToLive(in *ttlInput) (any, error) {
 }
 
 func (e *Engine) describeTimeToLive(in *tableNameInput) (any, error) {
-	if err := checkTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	t := e.tables[in.TableName]
-	if t == nil {
-		return nil, tableNotFound(in.TableName)
+	t, err := e.named(in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	d := map[string]any{"TimeToLiveStatus": "DISABLED"}
 	if t.TTLEnabled {
