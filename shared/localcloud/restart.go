@@ -4,17 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/localcloud/stack"
+	"holdfast/shared/platform/events"
 )
-
-// relayMarkerPrefix is the key prefix of a relay's dedup markers (shared/platform/events).
-const relayMarkerPrefix = "relay#"
 
 // forgetPublished runs when kept DynamoDB data meets a new event bus and new queues (moto keeps
 // nothing across a restart): an event the relay published before the stop may never have been
@@ -39,7 +36,7 @@ func forgetPublished(ctx context.Context, db *dynamodb.Client, d *stack.Deployme
 		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table),
 			FilterExpression:          aws.String("begins_with(pk, :relay)"),
 			ProjectionExpression:      aws.String("pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":relay": &types.AttributeValueMemberS{Value: relayMarkerPrefix}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":relay": &types.AttributeValueMemberS{Value: events.MarkerKeyPrefix}}})
 		var keys []map[string]types.AttributeValue
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -47,7 +44,7 @@ func forgetPublished(ctx context.Context, db *dynamodb.Client, d *stack.Deployme
 				return deleted, fmt.Errorf("scan %s for relay markers: %w", table, err)
 			}
 			for _, it := range page.Items {
-				if s, ok := it["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(s.Value, relayMarkerPrefix) {
+				if s, ok := it["pk"].(*types.AttributeValueMemberS); ok { // the filter matched the prefix
 					keys = append(keys, map[string]types.AttributeValue{"pk": s})
 				}
 			}

@@ -177,35 +177,23 @@ func (c *counters) get(table, op string) *OpStats {
 	return s
 }
 
-func (c *counters) read(table, op string, units float64) {
-	c.mu.Lock()
-	s := c.get(table, op)
-	s.Requests++
-	s.RCU += units
-	c.mu.Unlock()
-}
-
-func (c *counters) write(table, op string, units float64) {
-	c.mu.Lock()
-	s := c.get(table, op)
-	s.Requests++
-	s.WCU += units
-	c.mu.Unlock()
-}
+func (c *counters) read(table, op string, units float64)  { c.add(table, op, 1, units, 0) }
+func (c *counters) write(table, op string, units float64) { c.add(table, op, 1, 0, units) }
 
 // count adds n requests that consume no capacity (TTL deletions).
-func (c *counters) count(table, op string, n int64) {
+func (c *counters) count(table, op string, n int64) { c.add(table, op, n, 0, 0) }
+
+func (c *counters) add(table, op string, requests int64, rcu, wcu float64) {
 	c.mu.Lock()
-	c.get(table, op).Requests += n
+	s := c.get(table, op)
+	s.Requests += requests
+	s.RCU += rcu
+	s.WCU += wcu
 	c.mu.Unlock()
 }
 
 // request counts a request that names no table (ListTables, stream reads).
-func (c *counters) request(op string) {
-	c.mu.Lock()
-	c.get("", op).Requests++
-	c.mu.Unlock()
-}
+func (c *counters) request(op string) { c.add("", op, 1, 0, 0) }
 
 func (c *counters) reset() {
 	c.mu.Lock()

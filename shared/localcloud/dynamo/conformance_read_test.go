@@ -288,6 +288,18 @@ func readCases() []ccase {
 				}
 				return &dynamodb.QueryOutput{Items: all}, nil
 			}, check: wantSKs("1,2,3,4,5")},
+		{name: "Query/ExclusiveStartKey-outside-the-partition", doc: "API Reference, Query → ExclusiveStartKey (\"The primary key of the first item that this operation will evaluate\": a key of another partition lies outside the query, a ValidationException)", setup: seqTable(3),
+			do: func(c *env) (any, error) {
+				in := qIn("pk = :p", item{":p": S("p")})
+				in.ExclusiveStartKey = item{"pk": S("other"), "sk": N("1")}
+				return c.db.Query(c.ctx, in)
+			}, wantErr: "ValidationException"},
+		{name: "Query/ExclusiveStartKey-outside-the-sort-condition", doc: "API Reference, Query → ExclusiveStartKey (a start key outside the key condition's range lies outside the query, a ValidationException)", setup: seqTable(5),
+			do: func(c *env) (any, error) {
+				in := qIn("pk = :p AND sk > :lo", item{":p": S("p"), ":lo": N("3")})
+				in.ExclusiveStartKey = item{"pk": S("p"), "sk": N("1")}
+				return c.db.Query(c.ctx, in)
+			}, wantErr: "ValidationException"},
 		{name: "Query/Select-COUNT", doc: "API Reference, Query → Select (COUNT: \"Returns the number of matching items, rather than the matching items themselves\")", setup: seqTable(4),
 			do: func(c *env) (any, error) {
 				in := qIn("pk = :p", item{":p": S("p")})

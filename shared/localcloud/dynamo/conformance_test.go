@@ -36,6 +36,8 @@ package dynamo_test
 //	Item/400KB-accepted                                     moto sizes items differently and refuses an item of exactly 400 KB
 //	Set/duplicates-refused                                  moto accepts a string set with duplicate members
 //	Query/Select-COUNT-with-projection-refused              moto accepts Select COUNT together with a ProjectionExpression
+//	Query/ExclusiveStartKey-outside-the-partition           moto accepts a start key of another partition and answers a page
+//	Query/ExclusiveStartKey-outside-the-sort-condition      moto accepts a start key outside the sort key condition
 //	Scan/Select-COUNT                                       moto's Scan with Select COUNT returns the items too
 //	Query/missing-index-refused                             moto answers ResourceNotFoundException, not ValidationException, for an unknown IndexName
 //	BatchWriteItem/more-than-25-refused                     moto answers ResourceNotFoundException, not ValidationException, for 26 requests
@@ -789,6 +791,8 @@ var motoExceptions = map[string]string{
 	"Item/400KB-accepted":                                    "moto sizes items differently and refuses an item of exactly 400 KB",
 	"Set/duplicates-refused":                                 "moto accepts a string set with duplicate members",
 	"Query/Select-COUNT-with-projection-refused":             "moto accepts Select COUNT together with a ProjectionExpression",
+	"Query/ExclusiveStartKey-outside-the-partition":          "moto accepts a start key of another partition and answers a page",
+	"Query/ExclusiveStartKey-outside-the-sort-condition":     "moto accepts a start key outside the sort key condition",
 	"Scan/Select-COUNT":                                      "moto's Scan with Select COUNT returns the items too",
 	"Query/missing-index-refused":                            "moto answers ResourceNotFoundException, not ValidationException, for an unknown IndexName",
 	"BatchWriteItem/more-than-25-refused":                    "moto answers ResourceNotFoundException, not ValidationException, for 26 requests",

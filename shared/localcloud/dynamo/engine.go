@@ -12,8 +12,9 @@ package dynamo
 
 import (
 	"encoding/hex"
+	"maps"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,12 +203,7 @@ func changed(old *entry, new attr.Item) bool {
 func (e *Engine) TableNames() []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	names := make([]string, 0, len(e.tables))
-	for n := range e.tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(e.tables))
 }
 
 // randomID is n random bytes in hex: request, event and table IDs, which need to be unique,

@@ -144,7 +144,7 @@ func joinComma(s []string) string {
 func ccf(returnOnFail string, old *entry) error {
 	err := conditionFailed()
 	if returnOnFail == "ALL_OLD" && old != nil {
-		err.Item = itemJSON(old.item)
+		err.Item = old.item
 	}
 	return err
 }
@@ -234,7 +234,7 @@ func (e *Engine) putItem(in *putItemInput) (any, error) {
 	e.stats.write(t.Name, "PutItem", units.total())
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = itemJSON(old.item)
+		out["Attributes"] = old.item
 	}
 	addCapacity(out, in.ReturnConsumedCapacity, t, units, false)
 	return out, nil
@@ -311,7 +311,7 @@ func (e *Engine) getItem(in *getItemInput) (any, error) {
 	e.stats.read(t.Name, "GetItem", units)
 	out := map[string]any{}
 	if found != nil {
-		out["Item"] = itemJSON(project(found.item, proj))
+		out["Item"] = project(found.item, proj)
 	}
 	addCapacity(out, in.ReturnConsumedCapacity, t, readCost(units), true)
 	return out, nil
@@ -364,7 +364,7 @@ func (e *Engine) deleteItem(in *deleteItemInput) (any, error) {
 	e.stats.write(t.Name, "DeleteItem", units.total())
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = itemJSON(old.item)
+		out["Attributes"] = old.item
 	}
 	addCapacity(out, in.ReturnConsumedCapacity, t, units, false)
 	return out, nil
@@ -464,7 +464,7 @@ func (e *Engine) updateItem(in *updateItemInput) (any, error) {
 		}
 	}
 	if len(attrs) > 0 {
-		out["Attributes"] = itemJSON(attrs)
+		out["Attributes"] = attrs
 	}
 	addCapacity(out, in.ReturnConsumedCapacity, t, units, false)
 	return out, nil

@@ -2,8 +2,9 @@ package dynamo
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"holdfast/shared/localcloud/dynamo/attr"
@@ -68,7 +69,7 @@ func keysOf(ks []keySchemaElem, defs map[string]attr.Kind, used map[string]bool,
 	for i, k := range ks {
 		kind, ok := defs[k.AttributeName]
 		if !ok {
-			return h, r, validationf("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: %v", k.AttributeName, sortedKeys(defs))
+			return h, r, validationf("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: %v", k.AttributeName, slices.Sorted(maps.Keys(defs)))
 		}
 		used[k.AttributeName] = true
 		switch {
@@ -84,15 +85,6 @@ func keysOf(ks []keySchemaElem, defs map[string]attr.Kind, used map[string]bool,
 		return h, r, validationf("Both the Hash Key and the Range Key element in the KeySchema have the same name")
 	}
 	return h, r, nil
-}
-
-func sortedKeys(m map[string]attr.Kind) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (e *Engine) createTable(in *createTableInput) (any, error) {
@@ -195,20 +187,8 @@ func (e *Engine) createTable(in *createTableInput) (any, error) {
 		}
 	}
 	if len(used) != len(defs) {
-		var unused []string
-		for n := range defs {
-			if !used[n] {
-				unused = append(unused, n)
-			}
-		}
-		sort.Strings(unused)
-		var u []string
-		for n := range used {
-			u = append(u, n)
-		}
-		sort.Strings(u)
 		return nil, validationf("One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [%s], keys used: [%s]",
-			strings.Join(sortedKeys(defs), ", "), strings.Join(u, ", "))
+			strings.Join(slices.Sorted(maps.Keys(defs)), ", "), strings.Join(slices.Sorted(maps.Keys(used)), ", "))
 	}
 	if s := in.StreamSpecification; s != nil {
 		if s.StreamEnabled {

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -499,5 +498,3 @@ func (e *Engine) transactGetItems(in *txGetInput) (any, error) {
 	}
 	return out, nil
 }
-
-var _ = fmt.Sprintf

@@ -259,10 +259,6 @@ func (e *Engine) replay(l *logLine) error {
 		if l.Rec.Seq > e.seq {
 			e.seq = l.Rec.Seq
 		}
-	case "seq":
-		if l.Seq > e.seq {
-			e.seq = l.Seq
-		}
 	case "reset":
 		e.resetState()
 	default:

@@ -303,5 +303,3 @@ func (e *Engine) Record(w io.Writer) {
 }
 
 func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
-func itemJSON[T any](it T) T { return it }

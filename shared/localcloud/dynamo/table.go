@@ -146,7 +146,7 @@ func encodeNumber(s string) string {
 
 // keyValue checks one key attribute of an item or key: present, of the declared type and, for
 // strings and binaries, not empty.
-func keyValue(it attr.Item, k keyDef, what string) (attr.Value, *APIError) {
+func keyValue(it attr.Item, k keyDef) (attr.Value, *APIError) {
 	v, ok := it[k.Name]
 	if !ok {
 		return v, validationf("One or more parameter values were invalid: Missing the key %s in the item", k.Name)
@@ -158,19 +158,18 @@ func keyValue(it attr.Item, k keyDef, what string) (attr.Value, *APIError) {
 		return v, validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
 			map[attr.Kind]string{attr.S: "string", attr.B: "binary"}[v.Kind], k.Name)
 	}
-	_ = what
 	return v, nil
 }
 
 // itemKey validates the table's key attributes in a whole item and returns their encodings.
 func (t *table) itemKey(it attr.Item) (pk, sk string, err *APIError) {
-	v, err := keyValue(it, t.Hash, "item")
+	v, err := keyValue(it, t.Hash)
 	if err != nil {
 		return "", "", err
 	}
 	pk = encodeKey(v)
 	if t.Range.Name != "" {
-		r, err := keyValue(it, t.Range, "item")
+		r, err := keyValue(it, t.Range)
 		if err != nil {
 			return "", "", err
 		}

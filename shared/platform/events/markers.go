@@ -20,9 +20,11 @@ type MarkerAPI interface {
 
 // Marker item layout in the idempotency table (hash key `pk`, TTL attribute `expiresAt`).
 const (
-	markerKeyAttr    = "pk"
-	markerTTLAttr    = "expiresAt"
-	markerKeyPrefix  = "relay#"
+	markerKeyAttr = "pk"
+	markerTTLAttr = "expiresAt"
+	// MarkerKeyPrefix starts every relay marker's key (the local cloud clears them when kept
+	// tables meet a new event bus).
+	MarkerKeyPrefix  = "relay#"
 	maxKeysPerGet    = 100
 	maxItemsPerWrite = 25
 	// markerAttempts bounds the calls made for one chunk while DynamoDB returns unprocessed
@@ -37,7 +39,7 @@ type markerStore struct {
 	backoff time.Duration
 }
 
-func markerKey(eventID string) string { return markerKeyPrefix + eventID }
+func markerKey(eventID string) string { return MarkerKeyPrefix + eventID }
 
 // published returns the subset of eventIDs that already carry a marker. Reads are consistent: a
 // marker written by the previous delivery of a batch must be seen by its retry.
@@ -61,8 +63,8 @@ func (s *markerStore) published(ctx context.Context, eventIDs []string) (map[str
 				return nil, fmt.Errorf("read relay markers from %s: %w", s.table, err)
 			}
 			for _, item := range out.Responses[s.table] {
-				if pk, ok := item[markerKeyAttr].(*ddbtypes.AttributeValueMemberS); ok && len(pk.Value) > len(markerKeyPrefix) {
-					found[pk.Value[len(markerKeyPrefix):]] = true
+				if pk, ok := item[markerKeyAttr].(*ddbtypes.AttributeValueMemberS); ok && len(pk.Value) > len(MarkerKeyPrefix) {
+					found[pk.Value[len(MarkerKeyPrefix):]] = true
 				}
 			}
 			request = out.UnprocessedKeys

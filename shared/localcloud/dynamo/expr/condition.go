@@ -739,23 +739,23 @@ func (c *cond) print(b *strings.Builder) {
 	case opIn:
 		c.args[0].print(b)
 		b.WriteString(" IN (")
-		for i, a := range c.args[1:] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			a.print(b)
-		}
+		printList(b, c.args[1:])
 		b.WriteByte(')')
 	case opFunc:
 		b.WriteString(c.fn)
 		b.WriteByte('(')
-		for i, a := range c.args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			a.print(b)
-		}
+		printList(b, c.args)
 		b.WriteByte(')')
+	}
+}
+
+// printList prints items separated by ", ".
+func printList[T interface{ print(*strings.Builder) }](b *strings.Builder, items []T) {
+	for i, a := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		a.print(b)
 	}
 }
 

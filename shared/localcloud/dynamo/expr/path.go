@@ -24,7 +24,10 @@ type PathElem struct {
 // String prints the path with the real attribute names, e.g. a.b[2].c. Names are printed as
 // they are, so the result is for messages and logs; it is not re-parseable when a name needs an
 // expression attribute name.
-func (p Path) String() string {
+func (p Path) String() string { return p.format(func(i int) string { return p[i].Name }) }
+
+// format prints the path with name(i) for each name element.
+func (p Path) format(name func(i int) string) string {
 	var b strings.Builder
 	for i, e := range p {
 		if e.IsIndex {
@@ -36,7 +39,7 @@ func (p Path) String() string {
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		b.WriteString(e.Name)
+		b.WriteString(name(i))
 	}
 	return b.String()
 }
@@ -112,24 +115,12 @@ type pathRef struct {
 }
 
 func (r pathRef) String() string {
-	var b strings.Builder
-	for i, e := range r.path {
-		if e.IsIndex {
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(e.Index))
-			b.WriteByte(']')
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
+	return r.path.format(func(i int) string {
 		if i < len(r.toks) && r.toks[i] != "" {
-			b.WriteString(r.toks[i])
-		} else {
-			b.WriteString(e.Name)
+			return r.toks[i]
 		}
-	}
-	return b.String()
+		return r.path[i].Name
+	})
 }
 
 // parsePath parses a document path at the current token. isKeyword reports the grammar's

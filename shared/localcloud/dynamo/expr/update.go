@@ -689,12 +689,7 @@ func (o *updOperand) print(b *strings.Builder) {
 		} else {
 			b.WriteString("list_append(")
 		}
-		for i, a := range o.args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			a.print(b)
-		}
+		printList(b, o.args)
 		b.WriteByte(')')
 	}
 }
