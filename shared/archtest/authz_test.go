@@ -76,7 +76,7 @@ func problemStatus(err error) int {
 	if err == nil {
 		return 0
 	}
-	return problem.From(err).Status
+	return problem.StatusOf(err)
 }
 
 func TestEveryTemplateRouteHasAPolicyForEveryRole(t *testing.T) {

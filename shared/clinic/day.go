@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // LastCalledKept is how many recently called tokens a day remembers for the board.
@@ -42,7 +42,7 @@ func (d *Day) Find(id string) (int, bool) {
 func (d *Day) get(id string) (*Appointment, error) {
 	i, ok := d.Find(id)
 	if !ok {
-		return nil, problem.NotFound("The appointment does not exist.")
+		return nil, errs.NotFound("The appointment does not exist.")
 	}
 	return &d.Appointments[i], nil
 }
@@ -57,11 +57,11 @@ type BookInput struct {
 // Book gives the patient the next token of the day (never more than maxTokens).
 func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error) {
 	if id, ok := d.Guards[in.PatientID]; ok {
-		return Appointment{}, problem.Conflict(CodeAlreadyBooked,
+		return Appointment{}, errs.Conflict(CodeAlreadyBooked,
 			fmt.Sprintf("You already hold appointment %s with this doctor on %s.", id, d.Date))
 	}
 	if d.LastToken >= doc.MaxTokens {
-		return Appointment{}, problem.Conflict(CodeDayFull,
+		return Appointment{}, errs.Conflict(CodeDayFull,
 			fmt.Sprintf("All %d tokens of %s are taken.", doc.MaxTokens, d.Date))
 	}
 	d.LastToken++
@@ -124,7 +124,7 @@ func (d *Day) Cancel(id string, now time.Time) (Appointment, error) {
 // Next calls the first present patient in queue order into consultation.
 func (d *Day) Next(now time.Time) (Appointment, error) {
 	if d.ServingID != "" {
-		return Appointment{}, problem.Conflict(CodeConsultationInProcess,
+		return Appointment{}, errs.Conflict(CodeConsultationInProcess,
 			fmt.Sprintf("Appointment %s is still in consultation; complete or skip it first.", d.ServingID))
 	}
 	var head *Appointment
@@ -135,7 +135,7 @@ func (d *Day) Next(now time.Time) (Appointment, error) {
 		}
 	}
 	if head == nil {
-		return Appointment{}, problem.Conflict(CodeQueueEmpty, "No checked-in patient is waiting.")
+		return Appointment{}, errs.Conflict(CodeQueueEmpty, "No checked-in patient is waiting.")
 	}
 	head.State = InConsultation
 	head.CalledAt = now.UTC()

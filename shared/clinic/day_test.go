@@ -209,7 +209,7 @@ func TestNewDoctorValidation(t *testing.T) {
 		c.mut(&in)
 		_, err := NewDoctor("D1", in, t0)
 		p := problem.From(err)
-		if p == nil || p.Status != 400 || len(p.Fields) != len(c.fields) {
+		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != len(c.fields) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		for i, f := range c.fields {

@@ -2,13 +2,12 @@ package clinic
 
 import (
 	"fmt"
+	"holdfast/shared/platform/errs"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"holdfast/shared/platform/problem"
 )
 
 // MaxTokensLimit bounds a doctor's tokens per day. A reshuffle moves at most every waiting
@@ -85,7 +84,7 @@ func ValidText(s string, max int) (string, string) {
 
 // NewDoctor validates the input, naming every bad field.
 func NewDoctor(id string, in NewDoctorInput, now time.Time) (Doctor, error) {
-	var v problem.Validator
+	var v errs.Validator
 	d := Doctor{ID: id, CreatedAt: now.UTC()}
 	text := func(field string, p *string, dst *string) {
 		if p == nil {

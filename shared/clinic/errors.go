@@ -2,8 +2,7 @@ package clinic
 
 import (
 	"fmt"
-
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Stable problem codes of the clinic queue.
@@ -34,6 +33,6 @@ const (
 )
 
 func illegal(a Appointment, action string) error {
-	return problem.Conflict(CodeIllegalTransition,
+	return errs.Conflict(CodeIllegalTransition,
 		fmt.Sprintf("Appointment %s is %s; it cannot be %s.", a.ID, a.State, action))
 }

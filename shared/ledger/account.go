@@ -64,8 +64,7 @@ func Loan(loanID string) (Account, error) { return owned(loanPrefix, loanID) }
 
 func owned(prefix, id string) (Account, error) {
 	if !ValidOwnerID(id) {
-		return "", &Error{Code: CodeInvalidAccount,
-			Detail: fmt.Sprintf("%q is not a valid ID: 1–%d characters of A–Z a–z 0–9 . _ : @ | + = -", id, MaxOwnerIDLen)}
+		return "", invalidAccount(fmt.Sprintf("%q is not a valid ID: 1–%d characters of A–Z a–z 0–9 . _ : @ | + = -", id, MaxOwnerIDLen))
 	}
 	return Account(prefix + id), nil
 }
@@ -100,7 +99,7 @@ func ownerIDByte(c byte) bool {
 func ParseAccount(s string) (Account, error) {
 	a := Account(s)
 	if a.Kind() == KindInvalid {
-		return "", &Error{Code: CodeInvalidAccount, Detail: fmt.Sprintf("%q is not a ledger account", s)}
+		return "", invalidAccount(fmt.Sprintf("%q is not a ledger account", s))
 	}
 	return a, nil
 }
@@ -197,10 +196,10 @@ func (a Account) MayGoNegative() bool { return a.Kind() != KindWallet }
 // ShardAccount is shard n of a system account.
 func ShardAccount(base Account, n int) (Account, error) {
 	if !isSystem(base) {
-		return "", &Error{Code: CodeInvalidAccount, Detail: fmt.Sprintf("%q is not a system account", base)}
+		return "", invalidAccount(fmt.Sprintf("%q is not a system account", base))
 	}
 	if n < 0 || n >= MaxShards {
-		return "", &Error{Code: CodeInvalidAccount, Detail: fmt.Sprintf("shard %d is outside 0–%d", n, MaxShards-1)}
+		return "", invalidAccount(fmt.Sprintf("shard %d is outside 0–%d", n, MaxShards-1))
 	}
 	return Account(string(base) + "#" + twoDigits(n)), nil
 }

@@ -74,8 +74,7 @@ func Plan(tx Transaction, txHash string, heads map[Account]Head) ([]Entry, error
 		}
 		after := h.Balance.Add(d.Amount)
 		if !d.Account.MayGoNegative() && after.IsNegative() {
-			return nil, &Error{Code: CodeInsufficientFunds, Account: d.Account,
-				Detail: "the wallet balance does not cover this transaction"}
+			return nil, Fail(ErrInsufficientFunds, "account %s: balance %s, posting %s", d.Account, h.Balance, d.Amount)
 		}
 		e := Entry{
 			Account:      d.Account,

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"errors"
+	"holdfast/shared/platform/errs"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func FuzzParseAccount(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := ParseAccount(s)
 		if err != nil {
-			var le *Error
+			var le *errs.Error
 			if !errors.As(err, &le) || le.Code != CodeInvalidAccount || a != "" {
 				t.Fatalf("%q: %v %q", s, err, a)
 			}

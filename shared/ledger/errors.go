@@ -1,12 +1,19 @@
 package ledger
 
-// Stable machine codes of ledger errors. HTTP handlers map them to problem responses in one
-// place; they never change meaning.
+import (
+	"errors"
+	"fmt"
+
+	"holdfast/shared/platform/errs"
+)
+
+// Stable machine codes of ledger errors; they never change meaning.
 const (
 	// CodeInsufficientFunds: a wallet would go below zero. Nothing was written.
 	CodeInsufficientFunds = "insufficient_funds"
 	// CodeInvalidTransaction: the transaction breaks a rule of its shape (postings, amounts,
-	// accounts, metadata). Nothing was written.
+	// accounts, metadata). Nothing was written. Callers validate what they are sent, so this
+	// one is a fault of the caller's code, not of its client.
 	CodeInvalidTransaction = "invalid_transaction"
 	// CodeInvalidAccount: an account ID is not one the ledger knows how to hold.
 	CodeInvalidAccount = "invalid_account"
@@ -26,53 +33,46 @@ const (
 	// The writer refuses to append to it; the verifier says where it breaks.
 	CodeInconsistent = "ledger_inconsistent"
 	// CodeNotFound: no such transaction (or digest).
-	CodeNotFound = "not_found"
+	CodeNotFound = errs.CodeNotFound
 	// CodeInvalidCursor: a page cursor that this ledger did not issue.
-	CodeInvalidCursor = "invalid_cursor"
+	CodeInvalidCursor = errs.CodeInvalidCursor
 	// CodeDigestConflict: another digest run recorded the next digest first.
 	CodeDigestConflict = "digest_conflict"
 )
 
-// Error is a ledger error with a stable Code. Detail is written for the client; Account names
-// the account concerned, when one is. Cause, when set, is for logs only.
-type Error struct {
-	Code    string
-	Detail  string
-	Account Account
-	Cause   error
-}
-
-func (e *Error) Error() string {
-	s := e.Code + ": " + e.Detail
-	if e.Account != "" {
-		s += " (account " + string(e.Account) + ")"
-	}
-	if e.Cause != nil {
-		s += ": " + e.Cause.Error()
-	}
-	return s
-}
-
-// Unwrap exposes the cause to errors.Is/As and to logs.
-func (e *Error) Unwrap() error { return e.Cause }
-
-// Is makes errors.Is match on the code, so callers compare against the Err… values.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-// Sentinels for errors.Is; the errors returned carry details of their own.
+// Sentinels for errors.Is (which matches on the code), each with the detail a client is shown.
+// The errors returned carry what went wrong for logs as their cause (Fail).
 var (
-	ErrInsufficientFunds  = &Error{Code: CodeInsufficientFunds, Detail: "the wallet balance does not cover this transaction"}
-	ErrInvalidTransaction = &Error{Code: CodeInvalidTransaction, Detail: "the transaction is not valid"}
-	ErrInvalidAccount     = &Error{Code: CodeInvalidAccount, Detail: "not a ledger account"}
-	ErrTransactionIDReuse = &Error{Code: CodeTransactionIDReuse, Detail: "a different transaction with this ID is already committed"}
-	ErrContention         = &Error{Code: CodeContention, Detail: "the account is busy; try again"}
-	ErrUnavailable        = &Error{Code: CodeUnavailable, Detail: "the ledger store is unavailable; nothing was written"}
-	ErrOutcomeUnknown     = &Error{Code: CodeOutcomeUnknown, Detail: "the outcome is unknown; retrying the same transaction is safe"}
-	ErrInconsistent       = &Error{Code: CodeInconsistent, Detail: "the stored chain is inconsistent"}
-	ErrNotFound           = &Error{Code: CodeNotFound, Detail: "not found"}
-	ErrInvalidCursor      = &Error{Code: CodeInvalidCursor, Detail: "the cursor is not valid"}
-	ErrDigestConflict     = &Error{Code: CodeDigestConflict, Detail: "another digest run recorded this digest"}
+	ErrInsufficientFunds = errs.Unprocessable(CodeInsufficientFunds,
+		"The wallet balance does not cover this transaction. Nothing was written.")
+	ErrInvalidTransaction = errs.New(errs.KindInternal, CodeInvalidTransaction,
+		"The ledger refused a transaction this service built. Nothing was written; quote the correlation ID.")
+	ErrInvalidAccount     = errs.BadRequest(CodeInvalidAccount, "Not a ledger account.")
+	ErrTransactionIDReuse = errs.Unprocessable(CodeTransactionIDReuse,
+		"This transaction ID was already used for a different transaction.")
+	ErrContention = errs.New(errs.KindUnavailable, CodeContention,
+		"The account is busy. Nothing was written; retry with the same Idempotency-Key.")
+	ErrUnavailable = errs.New(errs.KindUnavailable, CodeUnavailable,
+		"The ledger is unavailable. Nothing was written; retry with the same Idempotency-Key.")
+	ErrOutcomeUnknown = errs.New(errs.KindUnavailable, CodeOutcomeUnknown,
+		"The outcome is not known yet. Retry with the same Idempotency-Key: it posts at most once.")
+	ErrInconsistent = errs.New(errs.KindInternal, CodeInconsistent,
+		"The account's stored chain is inconsistent, so nothing was written. Quote the correlation ID.")
+	ErrNotFound       = errs.NotFound("")
+	ErrInvalidCursor  = errs.InvalidCursor()
+	ErrDigestConflict = errs.Conflict(CodeDigestConflict, "Another digest run recorded this digest.")
 )
+
+// Fail is sentinel with what went wrong, for logs, as its cause: the client sees the
+// sentinel's detail only.
+func Fail(sentinel *errs.Error, format string, args ...any) *errs.Error {
+	return sentinel.WithCause(fmt.Errorf(format, args...))
+}
+
+// invalidAccount is ErrInvalidAccount naming what is wrong with the account ID, as a field
+// error on "id" (the one place an account ID comes from a client).
+func invalidAccount(msg string) *errs.Error {
+	e := ErrInvalidAccount.WithCause(errors.New(msg))
+	e.Fields = []errs.FieldError{errs.Field("id", msg)}
+	return e
+}

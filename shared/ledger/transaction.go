@@ -174,7 +174,7 @@ func (tx Transaction) Validate() error {
 		add("at %s is outside the years 2000–9999", tx.At.Format(TimeLayout))
 	}
 	if len(problems) > 0 {
-		return &Error{Code: CodeInvalidTransaction, Detail: strings.Join(problems, "; ")}
+		return Fail(ErrInvalidTransaction, "%s", strings.Join(problems, "; "))
 	}
 	return nil
 }

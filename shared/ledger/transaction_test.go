@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"errors"
+	"holdfast/shared/platform/errs"
 	"strings"
 	"testing"
 	"time"
@@ -162,8 +163,8 @@ func TestPlan(t *testing.T) {
 	tx := validTx()
 	h := TxHash(tx)
 	_, err := Plan(tx, h, nil)
-	var le *Error
-	if !errors.As(err, &le) || le.Code != CodeInsufficientFunds || le.Account != "wallet:u1" {
+	var le *errs.Error
+	if !errors.As(err, &le) || le.Code != CodeInsufficientFunds || !strings.Contains(le.Error(), "account wallet:u1:") {
 		t.Fatalf("empty wallet paying: %v", err)
 	}
 	heads := map[Account]Head{"wallet:u1": {Account: "wallet:u1", Seq: 4, Balance: amount("886.38"), Hash: strings.Repeat("a", 64)}}

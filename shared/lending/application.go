@@ -11,7 +11,7 @@ import (
 
 	"holdfast/shared/money"
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Application bounds (SPEC §1.3).
@@ -39,22 +39,14 @@ type Application struct {
 	Purpose      string
 }
 
-func amountMessage(err error) string {
-	var me *money.Error
-	if errors.As(err, &me) {
-		return me.Detail
-	}
-	return "must be a decimal amount such as \"1500.00\""
-}
-
 // ParseApplication validates an application's fields, naming every bad one.
 func ParseApplication(principal *string, tenure *int, purpose *string) (Application, error) {
-	var v problem.Validator
+	var v errs.Validator
 	var a Application
 	if principal == nil {
 		v.Add("principal", "is required")
 	} else if p, err := money.Parse(*principal); err != nil {
-		v.Add("principal", amountMessage(err))
+		v.Add("principal", money.Message(err))
 	} else if p.LessThan(MinPrincipal) || p.GreaterThan(MaxPrincipal) {
 		v.Add("principal", "must be between 1000.00 and 5000000.00")
 	} else {
@@ -77,8 +69,9 @@ func ParseApplication(principal *string, tenure *int, purpose *string) (Applicat
 	return a, v.Err()
 }
 
-// ParseNote validates an approver's or canceller's note (optional, ≤ 500 characters).
-func ParseNote(note *string) (string, error) {
+// ParseNote validates an approver's or canceller's note (optional, ≤ 500 characters); a bad
+// one is a validation error naming field.
+func ParseNote(field string, note *string) (string, error) {
 	if note == nil {
 		return "", nil
 	}
@@ -86,7 +79,7 @@ func ParseNote(note *string) (string, error) {
 		return "", nil
 	}
 	if msg := checkText(*note, MaxNoteLen); msg != "" {
-		return "", problem.Validation(problem.Field("note", msg))
+		return "", errs.Validation(errs.Field(field, msg))
 	}
 	return strings.TrimSpace(*note), nil
 }
@@ -120,12 +113,12 @@ type CalculatorInput struct {
 // ParseCalculator validates the calculator's query: any positive principal (≤ 10^12), any rate
 // 0–60 % with at most 4 decimal places, 1–360 months, a YYYY-MM-DD start date (default today).
 func ParseCalculator(q map[string]string, today clock.Date) (CalculatorInput, error) {
-	var v problem.Validator
+	var v errs.Validator
 	in := CalculatorInput{StartDate: today}
 	if s, ok := q["principal"]; !ok {
 		v.Add("principal", "is required")
 	} else if p, err := money.Parse(s); err != nil {
-		v.Add("principal", amountMessage(err))
+		v.Add("principal", money.Message(err))
 	} else if !p.IsPositive() || p.GreaterThan(decimal.RequireFromString(calcPrincipalMx)) {
 		v.Add("principal", "must be greater than 0 and at most "+calcPrincipalMx)
 	} else {

@@ -13,6 +13,7 @@ import (
 
 	"holdfast/shared/money"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -24,7 +25,7 @@ import (
 func fieldNames(t *testing.T, err error) []string {
 	t.Helper()
 	p := problem.From(err)
-	if p == nil || p.Status != 400 || p.Code != problem.CodeValidation || len(p.Fields) == 0 {
+	if p == nil || problem.Status(p.Kind) != 400 || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
 		t.Fatalf("want a validation problem naming a field, got %v", err)
 	}
 	out := make([]string, len(p.Fields))
@@ -151,7 +152,7 @@ func FuzzParseNote(f *testing.F) {
 		if present {
 			in = &note
 		}
-		got, err := ParseNote(in)
+		got, err := ParseNote("note", in)
 		if err != nil {
 			if names := fieldNames(t, err); !slices.Equal(names, []string{"note"}) {
 				t.Fatalf("%q rejected naming %v", note, names)

@@ -7,7 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // State is where a loan stands in its lifecycle (SPEC §1.3).
@@ -71,12 +71,12 @@ var machine = map[State]map[Action]State{
 	StateActive:    {ActionClose: StateClosed, ActionForeclose: StateForeclosed},
 }
 
-// Next is the state action leads to from s, or a 409 illegal_transition.
+// Next is the state action leads to from s, or an illegal_transition conflict.
 func Next(s State, a Action) (State, error) {
 	if to, ok := machine[s][a]; ok {
 		return to, nil
 	}
-	return "", problem.Conflict(CodeIllegalTransition,
+	return "", errs.Conflict(CodeIllegalTransition,
 		fmt.Sprintf("A loan in state %s cannot be %s.", s, pastTense(a)))
 }
 
@@ -182,14 +182,14 @@ func (l Loan) ApprovalsNeeded() int {
 // it ASSESSED and is recorded on the timeline as an ASSESSED → ASSESSED entry.
 func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Change, error) {
 	if approver == l.UserID {
-		return Change{}, problem.New(403, CodeSelfApproval, "An applicant may not approve their own loan.")
+		return Change{}, errs.ForbiddenCode(CodeSelfApproval, "An applicant may not approve their own loan.")
 	}
 	if _, err := Next(l.State, ActionApprove); err != nil {
 		return Change{}, err
 	}
 	for _, a := range l.Approvals {
 		if a == approver {
-			return Change{}, problem.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
+			return Change{}, errs.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
 		}
 	}
 	approvals := append(append([]string(nil), l.Approvals...), approver)

@@ -23,7 +23,7 @@ func TestEveryStateActionPair(t *testing.T) {
 			want, ok := legal[s][a]
 			if !ok {
 				p := problem.From(err)
-				if err == nil || p.Status != 409 || p.Code != CodeIllegalTransition {
+				if err == nil || problem.Status(p.Kind) != 409 || p.Code != CodeIllegalTransition {
 					t.Errorf("%s × %s: want 409 illegal_transition, got %v", s, a, err)
 				}
 				if c.Loan.State != "" {
@@ -47,7 +47,7 @@ func TestEveryStateActionPair(t *testing.T) {
 
 func TestMakerChecker(t *testing.T) {
 	small := Loan{ID: "L", UserID: "alice", State: StateAssessed, Version: 2, Principal: dec("499999.99")}
-	if _, err := small.Approve("alice", "", "c", now); problem.From(err).Status != 403 {
+	if _, err := small.Approve("alice", "", "c", now); problem.StatusOf(err) != 403 {
 		t.Fatalf("self approval: %v", err)
 	}
 	c, err := small.Approve("bob", "ok", "c", now)
@@ -105,7 +105,7 @@ func TestParseApplication(t *testing.T) {
 			}
 			continue
 		}
-		if p == nil || p.Status != 400 || len(p.Fields) != len(c.fields) {
+		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != len(c.fields) {
 			t.Errorf("%d: %v", i, err)
 			continue
 		}

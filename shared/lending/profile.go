@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/notify"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Credit score bounds (SPEC §1.2).
@@ -77,7 +77,7 @@ var decimalShape = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // decimal places, at most 1,000,000,000. Errors are validation problems naming the field.
 func ParseMonthlyIncome(s string) (decimal.Decimal, error) {
 	bad := func(msg string) (decimal.Decimal, error) {
-		return decimal.Decimal{}, problem.Validation(problem.Field(FieldMonthlyIncome, msg))
+		return decimal.Decimal{}, errs.Validation(errs.Field(FieldMonthlyIncome, msg))
 	}
 	if len(s) > 32 || !decimalShape.MatchString(s) {
 		return bad(`must be a decimal string such as "50000.00"`)
@@ -125,7 +125,7 @@ func (c ContactChange) IsZero() bool { return c.Email == nil && c.Phone == nil &
 
 // Validate names every field that is neither "" (remove) nor a valid address of its kind.
 func (c ContactChange) Validate() error {
-	var v problem.Validator
+	var v errs.Validator
 	if c.Email != nil && *c.Email != "" && !notify.ValidEmail(*c.Email) {
 		v.Add(FieldEmail, "must be a valid email address, or \"\" to remove it")
 	}

@@ -41,7 +41,7 @@ func TestParseMonthlyIncome(t *testing.T) {
 	for in, want := range bad {
 		_, err := ParseMonthlyIncome(in)
 		p := problem.From(err)
-		if p == nil || p.Status != 400 || len(p.Fields) != 1 || p.Fields[0].Field != FieldMonthlyIncome {
+		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != 1 || p.Fields[0].Field != FieldMonthlyIncome {
 			t.Errorf("%q: %v", in, err)
 			continue
 		}

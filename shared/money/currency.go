@@ -1,6 +1,9 @@
 package money
 
-import "fmt"
+import (
+	"fmt"
+	"holdfast/shared/platform/errs"
+)
 
 // DefaultCurrency is the deployment currency when CURRENCY is not set (decision 0001).
 const DefaultCurrency Currency = "INR"
@@ -15,11 +18,11 @@ func ParseCurrency(code string) (Currency, error) {
 		return DefaultCurrency, nil
 	}
 	if len(code) != 3 {
-		return "", &Error{Code: CodeInvalidCurrency, Detail: fmt.Sprintf("%q must be three upper-case letters", code)}
+		return "", errs.BadRequest(CodeInvalidCurrency, fmt.Sprintf("%q must be three upper-case letters", code))
 	}
 	for i := 0; i < 3; i++ {
 		if code[i] < 'A' || code[i] > 'Z' {
-			return "", &Error{Code: CodeInvalidCurrency, Detail: fmt.Sprintf("%q must be three upper-case letters", code)}
+			return "", errs.BadRequest(CodeInvalidCurrency, fmt.Sprintf("%q must be three upper-case letters", code))
 		}
 	}
 	return Currency(code), nil

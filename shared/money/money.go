@@ -11,6 +11,7 @@ package money
 import (
 	"encoding/json"
 	"fmt"
+	"holdfast/shared/platform/errs"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -35,27 +36,13 @@ const (
 	CodeInvalidCurrency   = "invalid_currency"
 )
 
-// Error is an amount or currency the caller supplied that cannot be used. Detail is written for
-// the client; Code is stable.
-type Error struct {
-	Code   string
-	Detail string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Detail }
-
-// Is makes errors.Is match on the code, so callers compare against the Err… values.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-// Sentinels for errors.Is.
+// Sentinels for errors.Is (which matches on the code). Every error this package returns is an
+// errs.Error of kind Invalid whose detail is written for the client, as a field message.
 var (
-	ErrInvalidAmount     = &Error{Code: CodeInvalidAmount, Detail: "not a decimal amount"}
-	ErrAmountTooPrecise  = &Error{Code: CodeAmountTooPrecise, Detail: "more than 2 decimal places"}
-	ErrAmountOutOfBounds = &Error{Code: CodeAmountOutOfBounds, Detail: "outside the allowed range"}
-	ErrInvalidCurrency   = &Error{Code: CodeInvalidCurrency, Detail: "not a currency code"}
+	ErrInvalidAmount     = errs.BadRequest(CodeInvalidAmount, "not a decimal amount")
+	ErrAmountTooPrecise  = errs.BadRequest(CodeAmountTooPrecise, "more than 2 decimal places")
+	ErrAmountOutOfBounds = errs.BadRequest(CodeAmountOutOfBounds, "outside the allowed range")
+	ErrInvalidCurrency   = errs.BadRequest(CodeInvalidCurrency, "not a currency code")
 )
 
 // Parse reads the text form of an amount: an optional '-', one or more ASCII digits, and
@@ -64,8 +51,7 @@ var (
 // the value written.
 func Parse(s string) (decimal.Decimal, error) {
 	if len(s) == 0 || len(s) > MaxInputLen {
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount,
-			Detail: fmt.Sprintf("must be a decimal amount of at most %d characters, such as \"1500.00\"", MaxInputLen)}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, fmt.Sprintf("must be a decimal amount of at most %d characters, such as \"1500.00\"", MaxInputLen))
 	}
 	i := 0
 	if s[0] == '-' {
@@ -76,15 +62,14 @@ func Parse(s string) (decimal.Decimal, error) {
 		i++
 	}
 	if i == intStart {
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a decimal amount such as \"1500.00\""}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a decimal amount such as \"1500.00\"")
 	}
 	if i-intStart > MaxIntegerDigits {
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount,
-			Detail: fmt.Sprintf("must have at most %d digits before the decimal point", MaxIntegerDigits)}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, fmt.Sprintf("must have at most %d digits before the decimal point", MaxIntegerDigits))
 	}
 	if i < len(s) {
 		if s[i] != '.' {
-			return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a decimal amount such as \"1500.00\""}
+			return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a decimal amount such as \"1500.00\"")
 		}
 		i++
 		fracStart := i
@@ -92,15 +77,15 @@ func Parse(s string) (decimal.Decimal, error) {
 			i++
 		}
 		if i != len(s) || i == fracStart {
-			return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a decimal amount such as \"1500.00\""}
+			return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a decimal amount such as \"1500.00\"")
 		}
 		if i-fracStart > Places {
-			return decimal.Decimal{}, &Error{Code: CodeAmountTooPrecise, Detail: "must have at most 2 decimal places"}
+			return decimal.Decimal{}, errs.BadRequest(CodeAmountTooPrecise, "must have at most 2 decimal places")
 		}
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil { // unreachable for the grammar above; kept so a library change cannot slip by
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a decimal amount such as \"1500.00\""}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a decimal amount such as \"1500.00\"")
 	}
 	return d, nil
 }
@@ -112,11 +97,11 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func ParseJSON(raw []byte) (decimal.Decimal, error) {
 	trimmed := strings.TrimSpace(string(raw))
 	if len(trimmed) == 0 || trimmed[0] != '"' {
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a string such as \"1500.00\""}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a string such as \"1500.00\"")
 	}
 	var s string
 	if err := json.Unmarshal([]byte(trimmed), &s); err != nil {
-		return decimal.Decimal{}, &Error{Code: CodeInvalidAmount, Detail: "must be a string such as \"1500.00\""}
+		return decimal.Decimal{}, errs.BadRequest(CodeInvalidAmount, "must be a string such as \"1500.00\"")
 	}
 	return Parse(s)
 }
@@ -173,8 +158,7 @@ func MustBounds(min, max string) Bounds {
 // Check reports ErrAmountOutOfBounds (with the range in its detail) unless Min ≤ d ≤ Max.
 func (b Bounds) Check(d decimal.Decimal) error {
 	if d.LessThan(b.Min) || d.GreaterThan(b.Max) {
-		return &Error{Code: CodeAmountOutOfBounds,
-			Detail: fmt.Sprintf("must be between %s and %s", Format(b.Min), Format(b.Max))}
+		return errs.BadRequest(CodeAmountOutOfBounds, fmt.Sprintf("must be between %s and %s", Format(b.Min), Format(b.Max)))
 	}
 	return nil
 }
@@ -201,4 +185,13 @@ func (b Bounds) ParseJSON(raw []byte) (decimal.Decimal, error) {
 		return decimal.Decimal{}, err
 	}
 	return d, nil
+}
+
+// Message is what a field error says about an amount or currency this package refused: the
+// error's own detail, or the general rule for anything else.
+func Message(err error) string {
+	if e, ok := errs.As(err); ok && e.Detail != "" {
+		return e.Detail
+	}
+	return `must be a decimal amount such as "1500.00"`
 }

@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"holdfast/shared/platform/errs"
 	"regexp"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) err=%v, grammar says valid=%v", s, err, valid)
 		}
 		if err != nil {
-			var e *Error
+			var e *errs.Error
 			if !errors.As(err, &e) || (e.Code != CodeInvalidAmount && e.Code != CodeAmountTooPrecise) {
 				t.Fatalf("Parse(%q) returned an uncoded error %v", s, err)
 			}

@@ -26,9 +26,9 @@ import (
 	"holdfast/shared/lending"
 	"holdfast/shared/lending/lendingrelay"
 	"holdfast/shared/notify"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/events"
 	"holdfast/shared/platform/metrics"
-	"holdfast/shared/platform/problem"
 )
 
 // Contacts reads a user's contact; found is false when the user has no profile.
@@ -97,7 +97,7 @@ func (h *Handler) handle(ctx context.Context, rec events.Received) error {
 		key := Key(rec.Meta.EventID, req.NotificationType)
 		id, err := h.Notify.Enqueue(ctx, key, req)
 		if err != nil {
-			if p := problem.From(err); p != nil && p.Status == 400 {
+			if p, ok := errs.As(err); ok && p.Kind == errs.KindInvalid {
 				// A contact that no longer validates (rules tightened since it was saved): the
 				// message can never be sent; retrying would only dead-letter it.
 				h.Log.WarnContext(ctx, "notice not sent: rejected by the notification platform", "eventId", rec.Meta.EventID,
@@ -189,7 +189,7 @@ func (h *Handler) word(ctx context.Context, rec events.Received) (Message, bool,
 
 func (h *Handler) doctor(ctx context.Context, id string) (clinic.Doctor, error) {
 	doc, err := h.Doctors.Doctor(ctx, id)
-	if p := problem.From(err); err != nil && p != nil && p.Status == 404 {
+	if errs.KindOf(err) == errs.KindNotFound && err != nil {
 		return clinic.Doctor{ID: id, Name: "your doctor"}, nil // a retry would not find it either
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"holdfast/shared/notify"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -116,7 +117,7 @@ func FuzzTenantRequestValidate(f *testing.F) {
 		tenant, sec, err := r.Validate(now)
 		if err != nil {
 			p := problem.From(err)
-			if p.Status != 400 || p.Code != problem.CodeValidation || len(p.Fields) == 0 {
+			if problem.Status(p.Kind) != 400 || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
 				t.Fatalf("rejected without naming a field: %v", err)
 			}
 			for _, fe := range p.Fields {

@@ -5,14 +5,13 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
+	"holdfast/shared/platform/errs"
 	"net/mail"
 	"regexp"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"holdfast/shared/platform/problem"
 )
 
 // Limits on a request's fields.
@@ -91,7 +90,7 @@ func chars(s string) int { return utf8.RuneCountInString(s) }
 // Validate checks the request for its type and names every bad field. It returns the
 // channels the request fans out to.
 func (r Request) Validate() ([]Channel, error) {
-	var v problem.Validator
+	var v errs.Validator
 	channels := r.NotificationType.Channels()
 	if r.NotificationType == "" {
 		v.Add(fieldType, "is required (EMAIL, SMS, PUSH or ALL)")

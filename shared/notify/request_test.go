@@ -112,7 +112,7 @@ func FuzzRequestValidate(f *testing.F) {
 		if err == nil && len(ch) == 0 {
 			t.Fatal("valid request with no channel")
 		}
-		if err != nil && problem.From(err).Status != 400 {
+		if err != nil && problem.StatusOf(err) != 400 {
 			t.Fatal(err)
 		}
 	})

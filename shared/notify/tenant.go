@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"holdfast/shared/platform/errs"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
-
-	"holdfast/shared/platform/problem"
 )
 
 // PlatformTenant is the tenant of the platform's own messages (lending's EMI reminders,
@@ -160,7 +159,7 @@ func parseRSAKey(p string) (*rsa.PrivateKey, error) {
 // Validate checks a tenant registration, naming every bad field, and splits it into the
 // tenant (stored in the table) and its secret (stored in Secrets Manager).
 func (r TenantRequest) Validate(now time.Time) (Tenant, TenantSecret, error) {
-	var v problem.Validator
+	var v errs.Validator
 	if r.TenantID == "" {
 		v.Add("tenantId", "is required")
 	} else if !ValidTenantID(r.TenantID) {

@@ -20,8 +20,8 @@ import (
 	"strings"
 
 	"holdfast/shared/clinic"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
-	"holdfast/shared/platform/problem"
 )
 
 //go:embed board.html
@@ -52,7 +52,7 @@ func Page(_ context.Context, _ *httpapi.Deps) (httpapi.Handler, error) {
 	return func(r *http.Request) (*httpapi.Response, error) {
 		id := r.PathValue("doctorId")
 		if !clinic.ValidID(id) {
-			return nil, problem.Validation(problem.Field("doctorId", "must be a doctor id (1-64 of A-Z a-z 0-9 _ -)"))
+			return nil, errs.Validation(errs.Field("doctorId", "must be a doctor id (1-64 of A-Z a-z 0-9 _ -)"))
 		}
 		if _, err := httpapi.Query(r); err != nil {
 			return nil, err

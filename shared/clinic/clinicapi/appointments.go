@@ -11,9 +11,9 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
-	"holdfast/shared/platform/problem"
 )
 
 type bookRequest struct {
@@ -50,7 +50,7 @@ func Book(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		var v problem.Validator
+		var v errs.Validator
 		var date clock.Date
 		var slot clinic.ClockTime
 		name := claimName(r)
@@ -85,17 +85,17 @@ func Book(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		now := d.Clock.Now(ctx)
 		today := d.Calendar.DateOf(now)
 		if date.Before(today) {
-			return nil, problem.Unprocessable(clinic.CodeDateInPast, "Appointments can be booked from today on.")
+			return nil, errs.Unprocessable(clinic.CodeDateInPast, "Appointments can be booked from today on.")
 		}
 		if date.After(today.AddDays(BookingHorizonDays)) {
-			return nil, problem.Unprocessable(clinic.CodeDateTooFar, "Appointments can be booked at most 90 days ahead.")
+			return nil, errs.Unprocessable(clinic.CodeDateTooFar, "Appointments can be booked at most 90 days ahead.")
 		}
 		doc, err := st.Doctor(ctx, *req.DoctorID)
 		if err != nil {
 			return nil, err
 		}
 		if !doc.HasSlot(slot) {
-			return nil, problem.Validation(problem.Field(clinic.FieldSlot, "is not one of the doctor's slots"))
+			return nil, errs.Validation(errs.Field(clinic.FieldSlot, "is not one of the doctor's slots"))
 		}
 		booked, err := st.Book(ctx, doc, date, now, clinic.BookInput{PatientID: sub, PatientName: name, Slot: slot})
 		if err != nil {
@@ -158,7 +158,7 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 			op := func(day *clinic.Day) error {
 				i, ok := day.Find(id)
 				if !ok {
-					return problem.NotFound("The appointment does not exist.")
+					return errs.NotFound("The appointment does not exist.")
 				}
 				if p.Ownership == authz.OwnerSelf {
 					if err := authz.RequireOwner(ctx, day.Appointments[i].PatientID); err != nil {

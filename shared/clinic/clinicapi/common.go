@@ -9,8 +9,8 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicstore"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
-	"holdfast/shared/platform/problem"
 )
 
 // BookingHorizonDays is how far ahead a day can be booked.
@@ -27,7 +27,7 @@ func store(d *httpapi.Deps) (*clinicstore.Store, error) {
 func doctorParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !clinic.ValidID(id) {
-		return "", problem.Validation(problem.Field(clinic.FieldID, "must be a doctor id (1-64 of A-Z a-z 0-9 _ -)"))
+		return "", errs.Validation(errs.Field(clinic.FieldID, "must be a doctor id (1-64 of A-Z a-z 0-9 _ -)"))
 	}
 	return id, nil
 }
@@ -37,7 +37,7 @@ func apptParam(r *http.Request) (string, clock.Date, string, error) {
 	id := r.PathValue("id")
 	doctorID, date, _, ok := clinic.ParseAppointmentID(id)
 	if !ok {
-		return "", clock.Date{}, "", problem.Validation(problem.Field(clinic.FieldID, "is not an appointment id"))
+		return "", clock.Date{}, "", errs.Validation(errs.Field(clinic.FieldID, "is not an appointment id"))
 	}
 	return doctorID, date, id, nil
 }
@@ -55,7 +55,7 @@ func dateQuery(r *http.Request, d *httpapi.Deps, also ...string) (clock.Date, ma
 	}
 	date, err := clock.ParseDate(raw)
 	if err != nil {
-		return clock.Date{}, nil, problem.Validation(problem.Field(clinic.FieldDate, clock.DateRule))
+		return clock.Date{}, nil, errs.Validation(errs.Field(clinic.FieldDate, clock.DateRule))
 	}
 	return date, q, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/authz"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
@@ -69,7 +70,7 @@ func hostileIDs(rk, param string, c platformtest.Call, appointment bool) []route
 	}
 	var out []routeCase
 	for name, id := range ids {
-		out = append(out, routeCase{rk + " hostile id " + name, rk, id, c, 400, problem.CodeValidation, []string{param}})
+		out = append(out, routeCase{rk + " hostile id " + name, rk, id, c, 400, errs.CodeValidation, []string{param}})
 	}
 	return out
 }
@@ -78,26 +79,26 @@ func hostileIDs(rk, param string, c platformtest.Call, appointment bool) []route
 // type, unknown field, oversize.
 func bodyCases(rk, id string, c platformtest.Call) []routeCase {
 	return []routeCase{
-		{rk + " malformed", rk, id, withBody(c, `{"reason":`), 400, problem.CodeMalformedJSON, nil},
-		{rk + " trailing data", rk, id, withBody(c, `{} {}`), 400, problem.CodeMalformedJSON, nil},
-		{rk + " wrong type", rk, id, withBody(c, `["x"]`), 400, problem.CodeInvalidType, []string{"$"}},
-		{rk + " null body", rk, id, withBody(c, `null`), 400, problem.CodeInvalidType, []string{"$"}},
-		{rk + " unknown field", rk, id, withBody(c, `{"state":"COMPLETED"}`), 400, problem.CodeUnknownField, []string{"state"}},
-		{rk + " hostile unknown field", rk, id, withBody(c, `{"`+strings.ReplaceAll(scriptTag, `"`, ``)+`":1}`), 400, problem.CodeUnknownField, []string{scriptTag}},
-		{rk + " oversize", rk, id, withBody(c, hugeBody), 400, problem.CodeBodyTooLarge, nil},
+		{rk + " malformed", rk, id, withBody(c, `{"reason":`), 400, errs.CodeMalformedJSON, nil},
+		{rk + " trailing data", rk, id, withBody(c, `{} {}`), 400, errs.CodeMalformedJSON, nil},
+		{rk + " wrong type", rk, id, withBody(c, `["x"]`), 400, errs.CodeInvalidType, []string{"$"}},
+		{rk + " null body", rk, id, withBody(c, `null`), 400, errs.CodeInvalidType, []string{"$"}},
+		{rk + " unknown field", rk, id, withBody(c, `{"state":"COMPLETED"}`), 400, errs.CodeUnknownField, []string{"state"}},
+		{rk + " hostile unknown field", rk, id, withBody(c, `{"`+strings.ReplaceAll(scriptTag, `"`, ``)+`":1}`), 400, errs.CodeUnknownField, []string{scriptTag}},
+		{rk + " oversize", rk, id, withBody(c, hugeBody), 400, errs.CodeBodyTooLarge, nil},
 	}
 }
 
 func authCases(rk, id string, wrong ...platformtest.Call) []routeCase {
-	out := []routeCase{{rk + " unauthenticated", rk, id, withBody(anon, `{}`), 401, problem.CodeUnauthenticated, nil}}
+	out := []routeCase{{rk + " unauthenticated", rk, id, withBody(anon, `{}`), 401, errs.CodeUnauthenticated, nil}}
 	for _, w := range append(wrong, noRoles) {
-		out = append(out, routeCase{rk + " as " + strings.Join(w.Roles, ",") + " " + w.Sub, rk, id, w, 403, problem.CodeForbidden, nil})
+		out = append(out, routeCase{rk + " as " + strings.Join(w.Roles, ",") + " " + w.Sub, rk, id, w, 403, errs.CodeForbidden, nil})
 	}
 	return out
 }
 
 func notFound(rk, id string, c platformtest.Call) routeCase {
-	return routeCase{rk + " not found", rk, id, c, 404, problem.CodeNotFound, nil}
+	return routeCase{rk + " not found", rk, id, c, 404, errs.CodeNotFound, nil}
 }
 
 // clinicCases is the table: every clinic route × every way its input can be bad. doc is an
@@ -112,38 +113,38 @@ func clinicCases(doc, appt string) []routeCase {
 	rk := "POST /api/v1/doctors"
 	add(authCases(rk, "", recep, doctor, alice, cust)...)
 	add(
-		routeCase{rk + " malformed", rk, "", withBody(admin, `{"name":`), 400, problem.CodeMalformedJSON, nil},
-		routeCase{rk + " empty body", rk, "", admin, 400, problem.CodeEmptyBody, nil},
-		routeCase{rk + " missing all", rk, "", withBody(admin, `{}`), 400, problem.CodeValidation,
+		routeCase{rk + " malformed", rk, "", withBody(admin, `{"name":`), 400, errs.CodeMalformedJSON, nil},
+		routeCase{rk + " empty body", rk, "", admin, 400, errs.CodeEmptyBody, nil},
+		routeCase{rk + " missing all", rk, "", withBody(admin, `{}`), 400, errs.CodeValidation,
 			[]string{"name", "specialty", "startTime", "endTime", "slotMinutes", "maxTokens"}},
-		routeCase{rk + " missing maxTokens", rk, "", withBody(admin, strings.Replace(doctorOK, `,"maxTokens":20`, ``, 1)), 400, problem.CodeValidation, []string{"maxTokens"}},
-		routeCase{rk + " wrong type slotMinutes", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":"10"`, 1)), 400, problem.CodeInvalidType, []string{"slotMinutes"}},
-		routeCase{rk + " wrong type name", rk, "", withBody(admin, strings.Replace(doctorOK, `"name":"Dr Who"`, `"name":["Dr Who"]`, 1)), 400, problem.CodeInvalidType, []string{"name"}},
-		routeCase{rk + " wrong type body", rk, "", withBody(admin, `[]`), 400, problem.CodeInvalidType, []string{"$"}},
-		routeCase{rk + " unknown field id", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"id":"root",`, 1)), 400, problem.CodeUnknownField, []string{"id"}},
-		routeCase{rk + " oversize", rk, "", withBody(admin, `{"name":"`+strings.Repeat("n", 65*1024)+`"}`), 400, problem.CodeBodyTooLarge, nil},
-		routeCase{rk + " script name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `<script>alert(1)<\/script>`, 1)), 400, problem.CodeValidation, []string{"name"}},
-		routeCase{rk + " script specialty", rk, "", withBody(admin, strings.Replace(doctorOK, `"GP"`, `"<img src=x onerror=alert(1)>"`, 1)), 400, problem.CodeValidation, []string{"specialty"}},
-		routeCase{rk + " control char name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `Dr\u0000Who`, 1)), 400, problem.CodeValidation, []string{"name"}},
-		routeCase{rk + " overlong name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, strings.Repeat("W", 101), 1)), 400, problem.CodeValidation, []string{"name"}},
-		routeCase{rk + " blank name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `   `, 1)), 400, problem.CodeValidation, []string{"name"}},
-		routeCase{rk + " sql-ish startTime", rk, "", withBody(admin, strings.Replace(doctorOK, `"09:00"`, `"09:00' OR '1'='1"`, 1)), 400, problem.CodeValidation, []string{"startTime"}},
-		routeCase{rk + " end before start", rk, "", withBody(admin, strings.Replace(doctorOK, `"17:00"`, `"08:00"`, 1)), 400, problem.CodeValidation, []string{"endTime"}},
-		routeCase{rk + " maxTokens too many", rk, "", withBody(admin, strings.Replace(doctorOK, `"maxTokens":20`, `"maxTokens":99`, 1)), 400, problem.CodeValidation, []string{"maxTokens"}},
-		routeCase{rk + " slotMinutes negative", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":-5`, 1)), 400, problem.CodeValidation, []string{"slotMinutes"}},
-		routeCase{rk + " slotMinutes float", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":10.5`, 1)), 400, problem.CodeInvalidType, []string{"slotMinutes"}},
+		routeCase{rk + " missing maxTokens", rk, "", withBody(admin, strings.Replace(doctorOK, `,"maxTokens":20`, ``, 1)), 400, errs.CodeValidation, []string{"maxTokens"}},
+		routeCase{rk + " wrong type slotMinutes", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":"10"`, 1)), 400, errs.CodeInvalidType, []string{"slotMinutes"}},
+		routeCase{rk + " wrong type name", rk, "", withBody(admin, strings.Replace(doctorOK, `"name":"Dr Who"`, `"name":["Dr Who"]`, 1)), 400, errs.CodeInvalidType, []string{"name"}},
+		routeCase{rk + " wrong type body", rk, "", withBody(admin, `[]`), 400, errs.CodeInvalidType, []string{"$"}},
+		routeCase{rk + " unknown field id", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"id":"root",`, 1)), 400, errs.CodeUnknownField, []string{"id"}},
+		routeCase{rk + " oversize", rk, "", withBody(admin, `{"name":"`+strings.Repeat("n", 65*1024)+`"}`), 400, errs.CodeBodyTooLarge, nil},
+		routeCase{rk + " script name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `<script>alert(1)<\/script>`, 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " script specialty", rk, "", withBody(admin, strings.Replace(doctorOK, `"GP"`, `"<img src=x onerror=alert(1)>"`, 1)), 400, errs.CodeValidation, []string{"specialty"}},
+		routeCase{rk + " control char name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `Dr\u0000Who`, 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " overlong name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, strings.Repeat("W", 101), 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " blank name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `   `, 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " sql-ish startTime", rk, "", withBody(admin, strings.Replace(doctorOK, `"09:00"`, `"09:00' OR '1'='1"`, 1)), 400, errs.CodeValidation, []string{"startTime"}},
+		routeCase{rk + " end before start", rk, "", withBody(admin, strings.Replace(doctorOK, `"17:00"`, `"08:00"`, 1)), 400, errs.CodeValidation, []string{"endTime"}},
+		routeCase{rk + " maxTokens too many", rk, "", withBody(admin, strings.Replace(doctorOK, `"maxTokens":20`, `"maxTokens":99`, 1)), 400, errs.CodeValidation, []string{"maxTokens"}},
+		routeCase{rk + " slotMinutes negative", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":-5`, 1)), 400, errs.CodeValidation, []string{"slotMinutes"}},
+		routeCase{rk + " slotMinutes float", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":10.5`, 1)), 400, errs.CodeInvalidType, []string{"slotMinutes"}},
 	)
 
 	// GET /api/v1/doctors (clinic roles)
 	rk = "GET /api/v1/doctors"
 	add(authCases(rk, "", cust)...)
 	add(
-		routeCase{rk + " unknown param", rk, "", withQuery(recep, "evil=1"), 400, problem.CodeValidation, []string{"evil"}},
-		routeCase{rk + " limit wrong type", rk, "", withQuery(recep, "limit=abc"), 400, problem.CodeValidation, []string{"limit"}},
-		routeCase{rk + " limit zero", rk, "", withQuery(recep, "limit=0"), 400, problem.CodeValidation, []string{"limit"}},
-		routeCase{rk + " limit too big", rk, "", withQuery(recep, "limit=101"), 400, problem.CodeValidation, []string{"limit"}},
-		routeCase{rk + " limit twice", rk, "", withQuery(recep, "limit=1&limit=2"), 400, problem.CodeValidation, []string{"limit"}},
-		routeCase{rk + " sql-ish limit", rk, "", withQuery(recep, "limit="+url.QueryEscape(sqlish)), 400, problem.CodeValidation, []string{"limit"}},
+		routeCase{rk + " unknown param", rk, "", withQuery(recep, "evil=1"), 400, errs.CodeValidation, []string{"evil"}},
+		routeCase{rk + " limit wrong type", rk, "", withQuery(recep, "limit=abc"), 400, errs.CodeValidation, []string{"limit"}},
+		routeCase{rk + " limit zero", rk, "", withQuery(recep, "limit=0"), 400, errs.CodeValidation, []string{"limit"}},
+		routeCase{rk + " limit too big", rk, "", withQuery(recep, "limit=101"), 400, errs.CodeValidation, []string{"limit"}},
+		routeCase{rk + " limit twice", rk, "", withQuery(recep, "limit=1&limit=2"), 400, errs.CodeValidation, []string{"limit"}},
+		routeCase{rk + " sql-ish limit", rk, "", withQuery(recep, "limit="+url.QueryEscape(sqlish)), 400, errs.CodeValidation, []string{"limit"}},
 		routeCase{rk + " traversal cursor", rk, "", withQuery(recep, "cursor="+url.QueryEscape(traversal)), 400, "invalid_cursor", []string{"cursor"}},
 		routeCase{rk + " script cursor", rk, "", withQuery(recep, "cursor="+url.QueryEscape(scriptTag)), 400, "invalid_cursor", []string{"cursor"}},
 		routeCase{rk + " oversize cursor", rk, "", withQuery(recep, "cursor="+strings.Repeat("A", 65*1024)), 400, "invalid_cursor", []string{"cursor"}},
@@ -155,10 +156,10 @@ func clinicCases(doc, appt string) []routeCase {
 	add(authCases(rk, doc, cust)...)
 	add(hostileIDs(rk, "id", alice, false)...)
 	add(
-		routeCase{rk + " bad date", rk, doc, withQuery(alice, "date=2025-13-01"), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " date in year 9999", rk, doc, withQuery(alice, "date=9999-12-31"), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " sql-ish date", rk, doc, withQuery(alice, "date="+url.QueryEscape(sqlish)), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " unknown param", rk, doc, withQuery(alice, "doctorId=x"), 400, problem.CodeValidation, []string{"doctorId"}},
+		routeCase{rk + " bad date", rk, doc, withQuery(alice, "date=2025-13-01"), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " date in year 9999", rk, doc, withQuery(alice, "date=9999-12-31"), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " sql-ish date", rk, doc, withQuery(alice, "date="+url.QueryEscape(sqlish)), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " unknown param", rk, doc, withQuery(alice, "doctorId=x"), 400, errs.CodeValidation, []string{"doctorId"}},
 		notFound(rk, missingDoc, alice),
 	)
 
@@ -170,28 +171,28 @@ func clinicCases(doc, appt string) []routeCase {
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	add(authCases(rk, "", recep, doctor, admin, cust)...)
 	add(
-		routeCase{rk + " malformed", rk, "", withBody(alice, `{"doctorId":`), 400, problem.CodeMalformedJSON, nil},
-		routeCase{rk + " empty body", rk, "", alice, 400, problem.CodeEmptyBody, nil},
-		routeCase{rk + " missing all", rk, "", withBody(alice, `{}`), 400, problem.CodeValidation, []string{"doctorId", "date", "slot"}},
-		routeCase{rk + " missing slot", rk, "", withBody(alice, `{"doctorId":`+q(doc)+`,"date":"2025-01-15"}`), 400, problem.CodeValidation, []string{"slot"}},
-		routeCase{rk + " date in year 9999", rk, "", withBody(alice, book(q(doc), `"9999-12-31"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " wrong type doctorId", rk, "", withBody(alice, book(`123`, `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeInvalidType, []string{"doctorId"}},
-		routeCase{rk + " wrong type date", rk, "", withBody(alice, book(q(doc), `20250115`, `"16:00"`, ``)), 400, problem.CodeInvalidType, []string{"date"}},
-		routeCase{rk + " unknown field patientId", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientId":"mallory"`)), 400, problem.CodeUnknownField, []string{"patientId"}},
-		routeCase{rk + " unknown field token", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"token":1`)), 400, problem.CodeUnknownField, []string{"token"}},
-		routeCase{rk + " oversize", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":"`+strings.Repeat("p", 65*1024)+`"`)), 400, problem.CodeBodyTooLarge, nil},
-		routeCase{rk + " script patientName", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":`+q(scriptTag))), 400, problem.CodeValidation, []string{"patientName"}},
-		routeCase{rk + " overlong patientName", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":"`+strings.Repeat("p", 101)+`"`)), 400, problem.CodeValidation, []string{"patientName"}},
-		routeCase{rk + " traversal doctorId", rk, "", withBody(alice, book(q(traversal), `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"doctorId"}},
-		routeCase{rk + " sql-ish doctorId", rk, "", withBody(alice, book(q(sqlish), `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"doctorId"}},
-		routeCase{rk + " overlong doctorId", rk, "", withBody(alice, book(q(overlongID), `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"doctorId"}},
-		routeCase{rk + " script doctorId", rk, "", withBody(alice, book(q(scriptTag), `"2025-01-15"`, `"16:00"`, ``)), 400, problem.CodeValidation, []string{"doctorId"}},
-		routeCase{rk + " sql-ish date", rk, "", withBody(alice, book(q(doc), q(sqlish), `"16:00"`, ``)), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " bad slot", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"25:00"`, ``)), 400, problem.CodeValidation, []string{"slot"}},
-		routeCase{rk + " slot not offered", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"09:05"`, ``)), 400, problem.CodeValidation, []string{"slot"}},
-		routeCase{rk + " every field bad", rk, "", withBody(alice, book(q(traversal), q(scriptTag), q(sqlish), `,"patientName":""`)), 400, problem.CodeValidation,
+		routeCase{rk + " malformed", rk, "", withBody(alice, `{"doctorId":`), 400, errs.CodeMalformedJSON, nil},
+		routeCase{rk + " empty body", rk, "", alice, 400, errs.CodeEmptyBody, nil},
+		routeCase{rk + " missing all", rk, "", withBody(alice, `{}`), 400, errs.CodeValidation, []string{"doctorId", "date", "slot"}},
+		routeCase{rk + " missing slot", rk, "", withBody(alice, `{"doctorId":`+q(doc)+`,"date":"2025-01-15"}`), 400, errs.CodeValidation, []string{"slot"}},
+		routeCase{rk + " date in year 9999", rk, "", withBody(alice, book(q(doc), `"9999-12-31"`, `"16:00"`, ``)), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " wrong type doctorId", rk, "", withBody(alice, book(`123`, `"2025-01-15"`, `"16:00"`, ``)), 400, errs.CodeInvalidType, []string{"doctorId"}},
+		routeCase{rk + " wrong type date", rk, "", withBody(alice, book(q(doc), `20250115`, `"16:00"`, ``)), 400, errs.CodeInvalidType, []string{"date"}},
+		routeCase{rk + " unknown field patientId", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientId":"mallory"`)), 400, errs.CodeUnknownField, []string{"patientId"}},
+		routeCase{rk + " unknown field token", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"token":1`)), 400, errs.CodeUnknownField, []string{"token"}},
+		routeCase{rk + " oversize", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":"`+strings.Repeat("p", 65*1024)+`"`)), 400, errs.CodeBodyTooLarge, nil},
+		routeCase{rk + " script patientName", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":`+q(scriptTag))), 400, errs.CodeValidation, []string{"patientName"}},
+		routeCase{rk + " overlong patientName", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"16:00"`, `,"patientName":"`+strings.Repeat("p", 101)+`"`)), 400, errs.CodeValidation, []string{"patientName"}},
+		routeCase{rk + " traversal doctorId", rk, "", withBody(alice, book(q(traversal), `"2025-01-15"`, `"16:00"`, ``)), 400, errs.CodeValidation, []string{"doctorId"}},
+		routeCase{rk + " sql-ish doctorId", rk, "", withBody(alice, book(q(sqlish), `"2025-01-15"`, `"16:00"`, ``)), 400, errs.CodeValidation, []string{"doctorId"}},
+		routeCase{rk + " overlong doctorId", rk, "", withBody(alice, book(q(overlongID), `"2025-01-15"`, `"16:00"`, ``)), 400, errs.CodeValidation, []string{"doctorId"}},
+		routeCase{rk + " script doctorId", rk, "", withBody(alice, book(q(scriptTag), `"2025-01-15"`, `"16:00"`, ``)), 400, errs.CodeValidation, []string{"doctorId"}},
+		routeCase{rk + " sql-ish date", rk, "", withBody(alice, book(q(doc), q(sqlish), `"16:00"`, ``)), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " bad slot", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"25:00"`, ``)), 400, errs.CodeValidation, []string{"slot"}},
+		routeCase{rk + " slot not offered", rk, "", withBody(alice, book(q(doc), `"2025-01-15"`, `"09:05"`, ``)), 400, errs.CodeValidation, []string{"slot"}},
+		routeCase{rk + " every field bad", rk, "", withBody(alice, book(q(traversal), q(scriptTag), q(sqlish), `,"patientName":""`)), 400, errs.CodeValidation,
 			[]string{"doctorId", "date", "slot", "patientName"}},
-		routeCase{rk + " unknown doctor", rk, "", withBody(alice, book(q("nosuchdoctor"), `"2025-01-15"`, `"16:00"`, ``)), 404, problem.CodeNotFound, nil},
+		routeCase{rk + " unknown doctor", rk, "", withBody(alice, book(q("nosuchdoctor"), `"2025-01-15"`, `"16:00"`, ``)), 404, errs.CodeNotFound, nil},
 		routeCase{rk + " date in the past", rk, "", withBody(alice, book(q(doc), `"2025-01-14"`, `"16:00"`, ``)), 422, clinic.CodeDateInPast, nil},
 	)
 
@@ -200,7 +201,7 @@ func clinicCases(doc, appt string) []routeCase {
 	add(authCases(rk, appt, cust)...)
 	add(hostileIDs(rk, "id", alice, true)...)
 	add(
-		routeCase{rk + " another patient's", rk, appt, mallory, 403, problem.CodeForbidden, nil},
+		routeCase{rk + " another patient's", rk, appt, mallory, 403, errs.CodeForbidden, nil},
 		notFound(rk, missingAppt, alice),
 	)
 
@@ -224,7 +225,7 @@ func clinicCases(doc, appt string) []routeCase {
 		add(bodyCases(x.rk, appt, x.who)...)
 		add(notFound(x.rk, missingAppt, x.who), notFound(x.rk, "nosuchdoctor.20250115.1", x.who))
 		if x.ownerOnly {
-			add(routeCase{x.rk + " another patient's", x.rk, appt, withBody(mallory, `{}`), 403, problem.CodeForbidden, nil})
+			add(routeCase{x.rk + " another patient's", x.rk, appt, withBody(mallory, `{}`), 403, errs.CodeForbidden, nil})
 		}
 		if x.conflict {
 			add(routeCase{x.rk + " while BOOKED", x.rk, appt, x.who, 409, clinic.CodeIllegalTransition, nil})
@@ -237,9 +238,9 @@ func clinicCases(doc, appt string) []routeCase {
 	add(hostileIDs(rk, "id", doctor, false)...)
 	add(bodyCases(rk, doc, doctor)...)
 	add(
-		routeCase{rk + " bad date", rk, doc, withQuery(doctor, "date=15-01-2025"), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " script date", rk, doc, withQuery(doctor, "date="+url.QueryEscape(scriptTag)), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " unknown param", rk, doc, withQuery(doctor, "token=1"), 400, problem.CodeValidation, []string{"token"}},
+		routeCase{rk + " bad date", rk, doc, withQuery(doctor, "date=15-01-2025"), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " script date", rk, doc, withQuery(doctor, "date="+url.QueryEscape(scriptTag)), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " unknown param", rk, doc, withQuery(doctor, "token=1"), 400, errs.CodeValidation, []string{"token"}},
 		notFound(rk, missingDoc, doctor),
 		routeCase{rk + " nobody checked in", rk, doc, doctor, 409, clinic.CodeQueueEmpty, nil},
 	)
@@ -249,19 +250,19 @@ func clinicCases(doc, appt string) []routeCase {
 		add(authCases(rk, doc, alice, cust)...)
 		add(hostileIDs(rk, "id", recep, false)...)
 		add(
-			routeCase{rk + " unknown param", rk, doc, withQuery(recep, "evil="+url.QueryEscape(scriptTag)), 400, problem.CodeValidation, []string{"evil"}},
+			routeCase{rk + " unknown param", rk, doc, withQuery(recep, "evil="+url.QueryEscape(scriptTag)), 400, errs.CodeValidation, []string{"evil"}},
 			notFound(rk, missingDoc, recep),
 		)
 	}
-	add(routeCase{"GET /api/v1/doctors/{id}/queue bad date", "GET /api/v1/doctors/{id}/queue", doc, withQuery(recep, "date=2025-02-30"), 400, problem.CodeValidation, []string{"date"}})
+	add(routeCase{"GET /api/v1/doctors/{id}/queue bad date", "GET /api/v1/doctors/{id}/queue", doc, withQuery(recep, "date=2025-02-30"), 400, errs.CodeValidation, []string{"date"}})
 
 	// GET /api/v1/doctors/{id}/board (public)
 	rk = "GET /api/v1/doctors/{id}/board"
 	add(hostileIDs(rk, "id", anon, false)...)
 	add(
-		routeCase{rk + " bad date", rk, doc, withQuery(anon, "date="+url.QueryEscape(sqlish)), 400, problem.CodeValidation, []string{"date"}},
-		routeCase{rk + " unknown param", rk, doc, withQuery(anon, "names=1"), 400, problem.CodeValidation, []string{"names"}},
-		routeCase{rk + " oversize param", rk, doc, withQuery(anon, "date="+strings.Repeat("9", 65*1024)), 400, problem.CodeValidation, []string{"date"}},
+		routeCase{rk + " bad date", rk, doc, withQuery(anon, "date="+url.QueryEscape(sqlish)), 400, errs.CodeValidation, []string{"date"}},
+		routeCase{rk + " unknown param", rk, doc, withQuery(anon, "names=1"), 400, errs.CodeValidation, []string{"names"}},
+		routeCase{rk + " oversize param", rk, doc, withQuery(anon, "date="+strings.Repeat("9", 65*1024)), 400, errs.CodeValidation, []string{"date"}},
 		notFound(rk, missingDoc, anon),
 		routeCase{rk + " public", rk, doc, anon, 200, "", nil},
 	)
@@ -277,7 +278,7 @@ func clinicCases(doc, appt string) []routeCase {
 	rk = "GET /board/{doctorId}"
 	add(hostileIDs(rk, "doctorId", anon, false)...)
 	add(
-		routeCase{rk + " unknown param", rk, doc, withQuery(anon, "display="+url.QueryEscape(scriptTag)), 400, problem.CodeValidation, []string{"display"}},
+		routeCase{rk + " unknown param", rk, doc, withQuery(anon, "display="+url.QueryEscape(scriptTag)), 400, errs.CodeValidation, []string{"display"}},
 		routeCase{rk + " public", rk, doc, anon, 200, "", nil},
 	)
 	return cs
@@ -324,7 +325,7 @@ func TestClinicRouteTableCoversEveryClinicRoute(t *testing.T) {
 		} else if !seen[401] || !seen[403] {
 			t.Errorf("%s: missing a 401 or 403 case (%v)", rk, seen)
 		}
-		if p.Mutating && !slices.ContainsFunc(cases, func(c routeCase) bool { return c.rk == rk && c.code == problem.CodeBodyTooLarge }) {
+		if p.Mutating && !slices.ContainsFunc(cases, func(c routeCase) bool { return c.rk == rk && c.code == errs.CodeBodyTooLarge }) {
 			t.Errorf("%s: a write route without an oversize-body case", rk)
 		}
 	}

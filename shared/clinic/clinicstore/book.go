@@ -13,7 +13,7 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Book gives the patient the next token of the doctor's day. A booking appends a BOOKED
@@ -96,7 +96,7 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 			return clinic.Appointment{}, fmt.Errorf("commit booking: %w", err)
 		}
 		if attempt >= MaxAttempts {
-			return clinic.Appointment{}, problem.Conflict(clinic.CodeConcurrentUpdate, "The day kept changing; retry.").WithCause(err)
+			return clinic.Appointment{}, errs.Conflict(clinic.CodeConcurrentUpdate, "The day kept changing; retry.").WithCause(err)
 		}
 		st.pause(ctx, attempt)
 	}

@@ -73,7 +73,7 @@ func TestFiftyConcurrentBookingsGetTokensOneToFifty(t *testing.T) {
 		}
 	}
 	_, err := book(ctx, st, doc, "p51")
-	if p := problem.From(err); p == nil || p.Status != 409 || p.Code != clinic.CodeDayFull {
+	if p := problem.From(err); p == nil || problem.Status(p.Kind) != 409 || p.Code != clinic.CodeDayFull {
 		t.Fatalf("51st booking: %v", err)
 	}
 	day, err := st.Day(ctx, doc.ID, date)

@@ -26,7 +26,7 @@ func TestDoctorWithStats(t *testing.T) {
 	if _, stats, err = st.DoctorWithStats(ctx, doc.ID); err != nil || stats.Consultations != 1 || stats.TotalMs != (7*time.Minute).Milliseconds() {
 		t.Fatalf("after one consultation: %+v %v", stats, err)
 	}
-	if _, _, err := st.DoctorWithStats(ctx, "nobody"); problem.From(err).Status != 404 {
+	if _, _, err := st.DoctorWithStats(ctx, "nobody"); problem.StatusOf(err) != 404 {
 		t.Fatalf("unknown doctor: %v", err)
 	}
 }

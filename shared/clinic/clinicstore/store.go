@@ -15,8 +15,8 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 // MaxAttempts bounds the retries of one queue change that keeps losing races. Every change of
@@ -47,7 +47,7 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return problem.Conflict(problem.CodeConflict, "A doctor with this id exists.")
+		return errs.Conflict(errs.CodeConflict, "A doctor with this id exists.")
 	}
 	if err != nil {
 		return fmt.Errorf("put doctor: %w", err)
@@ -55,7 +55,7 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 	return nil
 }
 
-// Doctor reads one doctor; a missing one is a 404 problem.
+// Doctor reads one doctor; a missing one is a not-found error.
 func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(id), doctorSK),
 		ConsistentRead: aws.Bool(true)})
@@ -63,7 +63,7 @@ func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
 		return clinic.Doctor{}, fmt.Errorf("get doctor: %w", err)
 	}
 	if len(out.Item) == 0 {
-		return clinic.Doctor{}, problem.NotFound("The doctor does not exist.")
+		return clinic.Doctor{}, errs.NotFound("The doctor does not exist.")
 	}
 	return doctorFromItem(out.Item)
 }
@@ -75,7 +75,7 @@ type DoctorPage struct {
 }
 
 // Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page; cursor
-// is the previous page's NextCursor (a 400 invalid_cursor when it is not one this list issued).
+// is the previous page's NextCursor (invalid_cursor when it is not one this list issued).
 func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
@@ -112,7 +112,7 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 
 // DoctorWithStats reads a doctor and their consultation statistics (zero when none yet) with
 // one consistent Query of the doctor's partition, which holds exactly those two items; a
-// missing doctor is a 404 problem. Every snapshot (the broadcaster's, on each queue change)
+// missing doctor is a not-found error. Every snapshot (the broadcaster's, on each queue change)
 // and the queue and stats views need both.
 func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor, clinic.Stats, error) {
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
@@ -138,7 +138,7 @@ func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor,
 		}
 	}
 	if doc == nil {
-		return clinic.Doctor{}, clinic.Stats{}, problem.NotFound("The doctor does not exist.")
+		return clinic.Doctor{}, clinic.Stats{}, errs.NotFound("The doctor does not exist.")
 	}
 	return *doc, stats, nil
 }
@@ -214,7 +214,7 @@ func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*cl
 func (st *Store) Appointment(ctx context.Context, id string) (clinic.Appointment, error) {
 	doctorID, date, token, ok := clinic.ParseAppointmentID(id)
 	if !ok {
-		return clinic.Appointment{}, problem.Validation(problem.Field(clinic.FieldID, "is not an appointment id"))
+		return clinic.Appointment{}, errs.Validation(errs.Field(clinic.FieldID, "is not an appointment id"))
 	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DayPK(doctorID, date), ApptSK(token)),
 		ConsistentRead: aws.Bool(true)})
@@ -222,7 +222,7 @@ func (st *Store) Appointment(ctx context.Context, id string) (clinic.Appointment
 		return clinic.Appointment{}, fmt.Errorf("get appointment: %w", err)
 	}
 	if len(out.Item) == 0 {
-		return clinic.Appointment{}, problem.NotFound("The appointment does not exist.")
+		return clinic.Appointment{}, errs.NotFound("The appointment does not exist.")
 	}
 	var it AppointmentItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
@@ -262,7 +262,7 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 			return nil, err
 		}
 		if err := day.Check(); err != nil {
-			return nil, problem.Internal(fmt.Errorf("queue invariant broken by an operation: %w", err))
+			return nil, errs.Internal(fmt.Errorf("queue invariant broken by an operation: %w", err))
 		}
 		items, err := st.writes(ctx, day, before, guardsBefore, now, corr)
 		if err != nil {
@@ -276,7 +276,7 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 			items = append(items, more...)
 		}
 		if len(items) > 100 {
-			return nil, problem.Internal(fmt.Errorf("queue change needs %d items, more than one transaction holds", len(items)))
+			return nil, errs.Internal(fmt.Errorf("queue change needs %d items, more than one transaction holds", len(items)))
 		}
 		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
@@ -287,7 +287,7 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 			return nil, fmt.Errorf("commit queue change: %w", err)
 		}
 		if attempt >= MaxAttempts {
-			return nil, problem.Conflict(clinic.CodeConcurrentUpdate, "The queue kept changing; retry.").WithCause(err)
+			return nil, errs.Conflict(clinic.CodeConcurrentUpdate, "The queue kept changing; retry.").WithCause(err)
 		}
 		st.pause(ctx, attempt)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/money"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/problem"
 )
@@ -65,7 +66,7 @@ func FuzzParseLimit(f *testing.F) {
 			}
 		case err != nil:
 			p := problem.From(err)
-			if p.Status != 400 || len(p.Fields) != 1 || p.Fields[0].Field != "limit" {
+			if problem.Status(p.Kind) != 400 || len(p.Fields) != 1 || p.Fields[0].Field != "limit" {
 				t.Fatalf("%q: rejected without naming limit: %v", s, err)
 			}
 		case n < 1 || n > MaxDigestLimit || strconv.Itoa(n) != s:
@@ -94,7 +95,7 @@ func FuzzAmountBounds(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		amount, err := AmountBounds.Parse(s)
 		if err != nil {
-			var me *money.Error
+			var me *errs.Error
 			if !errors.As(err, &me) || me.Code == "" || me.Detail == "" {
 				t.Fatalf("%q: uncoded refusal %v", s, err)
 			}

@@ -10,9 +10,9 @@ import (
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/platform/authz"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 // VerifyAccount builds GET /api/v1/ledger/accounts/{id}/verify: the account's chain recomputed
@@ -30,13 +30,10 @@ func VerifyAccount(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) 
 		if _, err := httpapi.Query(r); err != nil {
 			return nil, err
 		}
-		raw := httpapi.PathParams(ctx)["id"]
-		if raw == "" {
-			raw = r.PathValue("id")
-		}
+		raw := r.PathValue("id")
 		a, err := ledger.ParseAccount(raw)
 		if err != nil || !a.Physical() {
-			return nil, problem.Validation(problem.Field("id",
+			return nil, errs.Validation(errs.Field("id",
 				"must be a wallet (wallet:<userId>), a loan (loan:<loanId>) or one shard of a system account (external#03)"))
 		}
 		// Only a wallet has an owning user; every other account is for override roles only.
@@ -49,10 +46,10 @@ func VerifyAccount(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) 
 		}
 		v, err := store.VerifyAccount(ctx, a, ledgerstore.VerifyOptions{})
 		if err != nil {
-			return nil, ledgerProblem(err)
+			return nil, err
 		}
 		if v.Valid && v.Entries == 0 && v.HeadSeq == 0 && v.AnchorsChecked == 0 {
-			return nil, problem.NotFound("The ledger holds no such account.")
+			return nil, errs.NotFound("The ledger holds no such account.")
 		}
 		return httpapi.JSON(http.StatusOK, v)
 	}, nil
@@ -124,12 +121,12 @@ func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		var before uint64
 		if c, ok := q["cursor"]; ok {
 			if before, ok = decodeDigestCursor(c); !ok {
-				return nil, problem.Validation(problem.Field("cursor", "is not a cursor this API issued"))
+				return nil, errs.Validation(errs.Field("cursor", "is not a cursor this API issued"))
 			}
 		} else {
 			st, err := store.DigestState(ctx)
 			if err != nil {
-				return nil, ledgerProblem(err)
+				return nil, err
 			}
 			before = st.Seq + 1
 		}
@@ -144,7 +141,7 @@ func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			for from := after; from < before-1; {
 				page, more, err := store.Digests(ctx, from, int(before-1-from))
 				if err != nil {
-					return nil, ledgerProblem(err)
+					return nil, err
 				}
 				ds = append(ds, page...)
 				if !more || len(page) == 0 {

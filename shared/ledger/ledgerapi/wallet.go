@@ -10,11 +10,11 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 // AmountBounds are the amounts a deposit or withdrawal may move (SPEC §1.2).
@@ -89,7 +89,7 @@ func callerWallet(ctx context.Context) (string, ledger.Account, error) {
 	}
 	a, err := ledger.Wallet(sub)
 	if err != nil {
-		return "", "", problem.Forbidden("Your identity cannot hold a wallet.").WithCause(err)
+		return "", "", errs.Forbidden("Your identity cannot hold a wallet.").WithCause(err)
 	}
 	return sub, a, nil
 }
@@ -134,21 +134,20 @@ func move(d *httpapi.Deps, m movement) (httpapi.Handler, error) {
 		}
 		// The chain's idempotency step has already refused a missing or malformed key; the
 		// transaction ID depends on it, so never proceed without one.
-		key := httpapi.Header(r, idempotency.HeaderKey)
-		if !idempotency.ValidKey(key) {
-			return nil, problem.BadRequest(idempotency.CodeKeyRequired, "This route needs an Idempotency-Key header.",
-				problem.Field(idempotency.HeaderKey, "is required: 1..255 printable ASCII characters"))
+		key, err := idempotency.RequireKey(r)
+		if err != nil {
+			return nil, err
 		}
 		var req movementRequest
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
 		}
 		if req.Amount == nil {
-			return nil, problem.Validation(problem.Field("amount", "is required"))
+			return nil, errs.Validation(errs.Field("amount", "is required"))
 		}
 		amount, err := AmountBounds.Parse(*req.Amount)
 		if err != nil {
-			return nil, problem.Validation(problem.Field("amount", amountMessage(err))).WithCause(err)
+			return nil, errs.Validation(errs.Field("amount", money.Message(err))).WithCause(err)
 		}
 		id := ledger.DeriveID(m.kind, sub, key)
 		audit.SetEntity(ctx, "wallet", string(wallet))
@@ -162,7 +161,7 @@ func move(d *httpapi.Deps, m movement) (httpapi.Handler, error) {
 			At:   d.Clock.Now(ctx),
 		})
 		if err != nil {
-			return nil, ledgerProblem(err)
+			return nil, keyReuse(err)
 		}
 		resp, err := httpapi.JSON(http.StatusCreated, movementView(c, wallet, currency))
 		if err == nil && c.Replayed {
@@ -207,7 +206,7 @@ func GetWallet(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		h, err := store.Head(ctx, wallet)
 		if err != nil {
-			return nil, ledgerProblem(err)
+			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, WalletView{Account: string(wallet), Currency: currency.String(),
 			Balance: ledger.FormatAmount(h.Balance), HeadSeq: h.Seq, HeadHash: h.Hash})
@@ -232,7 +231,7 @@ func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if c, ok := q["cursor"]; ok && c == "" {
-			return nil, problem.Validation(problem.Field("cursor", "is not a cursor this API issued"))
+			return nil, errs.Validation(errs.Field("cursor", "is not a cursor this API issued"))
 		}
 		_, wallet, err := callerWallet(ctx)
 		if err != nil {
@@ -240,7 +239,7 @@ func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		page, err := store.Statement(ctx, wallet, q["cursor"], limit)
 		if err != nil {
-			return nil, ledgerProblem(err)
+			return nil, err
 		}
 		v := StatementView{Account: string(wallet), Items: make([]StatementEntry, 0, len(page.Items))}
 		for _, e := range page.Items {

@@ -13,6 +13,7 @@ import (
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerapi"
 	"holdfast/shared/platform/audit"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
 )
@@ -133,26 +134,26 @@ func TestBadInputIs400NamingTheFieldAndWritesNothing(t *testing.T) {
 	cases := []struct {
 		name, key, body, code, field string
 	}{
-		{"zero", "k", amount("0"), problem.CodeValidation, "amount"},
-		{"zero with decimals", "k", amount("0.00"), problem.CodeValidation, "amount"},
-		{"negative", "k", amount("-5.00"), problem.CodeValidation, "amount"},
-		{"three decimals", "k", amount("1.005"), problem.CodeValidation, "amount"},
-		{"trailing zero third decimal", "k", amount("1.000"), problem.CodeValidation, "amount"},
-		{"above the maximum", "k", amount("10000000.01"), problem.CodeValidation, "amount"},
-		{"exponent", "k", amount("1e3"), problem.CodeValidation, "amount"},
-		{"plus sign", "k", amount("+5"), problem.CodeValidation, "amount"},
-		{"spaces", "k", amount(" 5"), problem.CodeValidation, "amount"},
-		{"words", "k", amount("lots"), problem.CodeValidation, "amount"},
-		{"empty string", "k", amount(""), problem.CodeValidation, "amount"},
-		{"number not string", "k", `{"amount":5}`, problem.CodeInvalidType, "amount"},
-		{"boolean", "k", `{"amount":true}`, problem.CodeInvalidType, "amount"},
-		{"null", "k", `{"amount":null}`, problem.CodeValidation, "amount"},
-		{"missing amount", "k", `{}`, problem.CodeValidation, "amount"},
-		{"unknown field", "k", `{"amount":"5.00","to":"wallet:mallory"}`, problem.CodeUnknownField, "to"},
-		{"malformed", "k", `{"amount":"5.00"`, problem.CodeMalformedJSON, ""},
-		{"two values", "k", `{"amount":"5.00"}{"amount":"5.00"}`, problem.CodeMalformedJSON, ""},
-		{"array", "k", `[{"amount":"5.00"}]`, problem.CodeInvalidType, "$"},
-		{"65 KiB", "k", `{"amount":"` + strings.Repeat("9", 65<<10) + `"}`, problem.CodeBodyTooLarge, ""},
+		{"zero", "k", amount("0"), errs.CodeValidation, "amount"},
+		{"zero with decimals", "k", amount("0.00"), errs.CodeValidation, "amount"},
+		{"negative", "k", amount("-5.00"), errs.CodeValidation, "amount"},
+		{"three decimals", "k", amount("1.005"), errs.CodeValidation, "amount"},
+		{"trailing zero third decimal", "k", amount("1.000"), errs.CodeValidation, "amount"},
+		{"above the maximum", "k", amount("10000000.01"), errs.CodeValidation, "amount"},
+		{"exponent", "k", amount("1e3"), errs.CodeValidation, "amount"},
+		{"plus sign", "k", amount("+5"), errs.CodeValidation, "amount"},
+		{"spaces", "k", amount(" 5"), errs.CodeValidation, "amount"},
+		{"words", "k", amount("lots"), errs.CodeValidation, "amount"},
+		{"empty string", "k", amount(""), errs.CodeValidation, "amount"},
+		{"number not string", "k", `{"amount":5}`, errs.CodeInvalidType, "amount"},
+		{"boolean", "k", `{"amount":true}`, errs.CodeInvalidType, "amount"},
+		{"null", "k", `{"amount":null}`, errs.CodeValidation, "amount"},
+		{"missing amount", "k", `{}`, errs.CodeValidation, "amount"},
+		{"unknown field", "k", `{"amount":"5.00","to":"wallet:mallory"}`, errs.CodeUnknownField, "to"},
+		{"malformed", "k", `{"amount":"5.00"`, errs.CodeMalformedJSON, ""},
+		{"two values", "k", `{"amount":"5.00"}{"amount":"5.00"}`, errs.CodeMalformedJSON, ""},
+		{"array", "k", `[{"amount":"5.00"}]`, errs.CodeInvalidType, "$"},
+		{"65 KiB", "k", `{"amount":"` + strings.Repeat("9", 65<<10) + `"}`, errs.CodeBodyTooLarge, ""},
 		{"missing key", "", amount("5.00"), "idempotency_key_required", "Idempotency-Key"},
 		{"key too long", strings.Repeat("k", 256), amount("5.00"), "invalid_idempotency_key", "Idempotency-Key"},
 		{"key with control char", "k\x01", amount("5.00"), "invalid_idempotency_key", "Idempotency-Key"},

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/errs"
 )
 
 // scripted forwards to a real client, except where a hook says otherwise.
@@ -98,7 +99,7 @@ func TestAmbiguousWritesAreSettledByReadingTheRecord(t *testing.T) {
 			case c.wantErr == "" && (got.Replayed || got.Attempts != c.wantAttempt || got.Hash == ""):
 				t.Fatalf("committed %+v", got)
 			case c.wantErr != "":
-				var le *ledger.Error
+				var le *errs.Error
 				if !errors.As(err, &le) || le.Code != c.wantErr {
 					t.Fatalf("want %s, got %v", c.wantErr, err)
 				}

@@ -144,8 +144,8 @@ attempts:
 		case failExtraCondition:
 			return Committed{}, extraConditionError(err, 1+2*len(entries))
 		case failInconsistent:
-			return Committed{}, &ledger.Error{Code: ledger.CodeInconsistent, Account: account, Cause: err,
-				Detail: "the account's chain has an entry beyond its head; verify the account"}
+			return Committed{}, ledger.ErrInconsistent.WithCause(
+				fmt.Errorf("account %s: the chain has an entry beyond its head; verify the account: %w", account, err))
 		case failTransient:
 			lastErr, contended = err, false
 		case failUnknown:
@@ -177,24 +177,23 @@ func (s *Store) settle(ctx context.Context, tx ledger.Transaction, txHash string
 	default:
 		if ambiguous {
 			s.log.WarnContext(ctx, "ledger commit outcome unknown", "txId", tx.ID, "error", lastErr, "readError", err)
-			return Committed{}, &ledger.Error{Code: ledger.CodeOutcomeUnknown, Detail: ledger.ErrOutcomeUnknown.Detail,
-				Cause: errors.Join(lastErr, err)}
+			return Committed{}, ledger.ErrOutcomeUnknown.WithCause(errors.Join(lastErr, err))
 		}
 	}
 	if permanent {
 		return Committed{}, fmt.Errorf("ledger: commit %s: %w", tx.ID, lastErr)
 	}
 	if contended {
-		return Committed{}, &ledger.Error{Code: ledger.CodeContention, Detail: ledger.ErrContention.Detail, Cause: lastErr}
+		return Committed{}, ledger.ErrContention.WithCause(lastErr)
 	}
-	return Committed{}, &ledger.Error{Code: ledger.CodeUnavailable, Detail: ledger.ErrUnavailable.Detail, Cause: lastErr}
+	return Committed{}, ledger.ErrUnavailable.WithCause(lastErr)
 }
 
 // existing answers for a transaction whose record is already there: the same business action is
 // a success (a replay unless it is this call's own write), different content is ID reuse.
 func (s *Store) existing(tx ledger.Transaction, txHash string, st StoredTransaction, attempts int, ambiguous bool) (Committed, error) {
 	if !ledger.SameContent(tx, st.Tx) {
-		return Committed{}, &ledger.Error{Code: ledger.CodeTransactionIDReuse, Detail: ledger.ErrTransactionIDReuse.Detail}
+		return Committed{}, ledger.ErrTransactionIDReuse
 	}
 	return Committed{
 		Tx:       st.Tx,
@@ -496,8 +495,7 @@ func extraConditionError(err error, ledgerItems int) error {
 // touching the ledger's own items (only the writer writes those).
 func (s *Store) checkExtra(accounts int, extra []types.TransactWriteItem) error {
 	if n := 1 + 2*accounts + len(extra); n > 100 {
-		return &ledger.Error{Code: ledger.CodeInvalidTransaction,
-			Detail: fmt.Sprintf("%d items in one transaction; DynamoDB allows 100", n)}
+		return ledger.Fail(ledger.ErrInvalidTransaction, "%d items in one transaction; DynamoDB allows 100", n)
 	}
 	for i, it := range extra {
 		var table *string

@@ -178,7 +178,7 @@ func (s *Store) writeDigest(ctx context.Context, d ledger.Digest, prev, next Dig
 	if errors.As(err, &tce) {
 		for _, r := range tce.CancellationReasons {
 			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return &ledger.Error{Code: ledger.CodeDigestConflict, Detail: ledger.ErrDigestConflict.Detail, Cause: err}
+				return ledger.ErrDigestConflict.WithCause(err)
 			}
 		}
 	}

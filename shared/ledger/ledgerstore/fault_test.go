@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/errs"
 )
 
 // Fault injection: an SDK middleware throttles, fails or loses the response of ~10% of all
@@ -64,7 +65,7 @@ func TestFaultInjectionKeepsTheInvariants(t *testing.T) {
 		if lookErr != nil && !errors.Is(lookErr, ledger.ErrNotFound) {
 			t.Fatal(lookErr)
 		}
-		var le *ledger.Error
+		var le *errs.Error
 		switch {
 		case o.err == nil:
 			counts["ok"]++

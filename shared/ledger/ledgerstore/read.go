@@ -25,8 +25,7 @@ const (
 // head: seq 0, balance 0, GenesisHash.
 func (s *Store) Head(ctx context.Context, a ledger.Account) (ledger.Head, error) {
 	if !a.Physical() {
-		return ledger.Head{}, &ledger.Error{Code: ledger.CodeInvalidAccount, Account: a,
-			Detail: "not a wallet, a loan or a system account shard"}
+		return ledger.Head{}, ledger.Fail(ledger.ErrInvalidAccount, "%q is not a wallet, a loan or a system account shard", a)
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: headKey(a), ConsistentRead: aws.Bool(true),
@@ -49,7 +48,7 @@ func (s *Store) Balance(ctx context.Context, a ledger.Account) (decimal.Decimal,
 		return h.Balance, err
 	}
 	if a.Kind() != ledger.KindSystem {
-		return decimal.Decimal{}, &ledger.Error{Code: ledger.CodeInvalidAccount, Account: a, Detail: "not a ledger account"}
+		return decimal.Decimal{}, ledger.Fail(ledger.ErrInvalidAccount, "%q is not a system account", a)
 	}
 	shards, err := ledger.AllShards(a)
 	if err != nil {
@@ -87,7 +86,7 @@ func (s *Store) transaction(ctx context.Context, id string) (StoredTransaction, 
 		return StoredTransaction{}, fmt.Errorf("ledger: read transaction %s: %w", id, err)
 	}
 	if len(out.Item) == 0 {
-		return StoredTransaction{}, &ledger.Error{Code: ledger.CodeNotFound, Detail: "no such ledger transaction"}
+		return StoredTransaction{}, ledger.ErrNotFound.WithDetail("No such ledger transaction.")
 	}
 	return txFromItem(out.Item)
 }
@@ -109,8 +108,7 @@ type StatementPage struct {
 // "" for the first page or a NextCursor this store issued; limit 0 means DefaultPageSize.
 func (s *Store) Statement(ctx context.Context, a ledger.Account, cursor string, limit int) (StatementPage, error) {
 	if !a.Physical() {
-		return StatementPage{}, &ledger.Error{Code: ledger.CodeInvalidAccount, Account: a,
-			Detail: "not a wallet, a loan or a system account shard"}
+		return StatementPage{}, ledger.Fail(ledger.ErrInvalidAccount, "%q is not a wallet, a loan or a system account shard", a)
 	}
 	limit = pageSize(limit)
 	before := ^uint64(0)
@@ -173,7 +171,7 @@ func encodeCursor(seq uint64) string {
 }
 
 func decodeCursor(c string) (uint64, error) {
-	bad := &ledger.Error{Code: ledger.CodeInvalidCursor, Detail: "the cursor is not one this API issued"}
+	bad := ledger.ErrInvalidCursor
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, bad

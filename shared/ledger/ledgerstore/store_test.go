@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/errs"
 )
 
 func TestCommitAndRead(t *testing.T) {
@@ -146,8 +148,8 @@ func TestInsufficientFundsWritesNothing(t *testing.T) {
 	before, _ := s.Head(ctx, "wallet:u1")
 	tx := withdrawal("u1", "k2", "100.01")
 	_, err := s.Commit(ctx, tx)
-	var le *ledger.Error
-	if !errors.As(err, &le) || le.Code != ledger.CodeInsufficientFunds || le.Account != "wallet:u1" {
+	var le *errs.Error
+	if !errors.As(err, &le) || le.Code != ledger.CodeInsufficientFunds || !strings.Contains(le.Error(), "account wallet:u1:") {
 		t.Fatalf("overdraft: %v", err)
 	}
 	if _, err := s.Transaction(ctx, tx.ID); !errors.Is(err, ledger.ErrNotFound) {

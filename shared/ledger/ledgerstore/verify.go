@@ -29,8 +29,7 @@ type VerifyOptions struct {
 // memory whole. Entries appended while it runs are not part of the verdict.
 func (s *Store) VerifyAccount(ctx context.Context, a ledger.Account, opts VerifyOptions) (ledger.Verification, error) {
 	if !a.Physical() {
-		return ledger.Verification{}, &ledger.Error{Code: ledger.CodeInvalidAccount, Account: a,
-			Detail: "verify a wallet, a loan or one shard of a system account (such as external#03)"}
+		return ledger.Verification{}, ledger.Fail(ledger.ErrInvalidAccount, "%q: verify a wallet, a loan or one shard of a system account (such as external#03)", a)
 	}
 	head, err := s.Head(ctx, a)
 	if err != nil {

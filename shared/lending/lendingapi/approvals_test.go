@@ -10,6 +10,7 @@ import (
 	"holdfast/shared/lending"
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
 )
@@ -130,8 +131,8 @@ func TestApprovalQueue(t *testing.T) {
 		status int
 		code   string
 	}{
-		"limit 0":         {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "limit=0"}, 400, problem.CodeValidation},
-		"limit 101":       {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "limit=101"}, 400, problem.CodeValidation},
+		"limit 0":         {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "limit=0"}, 400, errs.CodeValidation},
+		"limit 101":       {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "limit=101"}, 400, errs.CodeValidation},
 		"forged cursor":   {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "cursor=eyJwayI6IlVTRVIjeCJ9"}, 400, "invalid_cursor"},
 		"garbage cursor":  {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "cursor=%3Cscript%3E"}, 400, "invalid_cursor"},
 		"unknown param":   {platformtest.Call{Sub: "a", Roles: []string{"approver"}, Query: "state=APPROVED"}, 400, ""},

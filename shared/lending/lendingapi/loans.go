@@ -20,11 +20,11 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 // loanView is the wire form of a loan.
@@ -128,9 +128,9 @@ func onList(d *httpapi.Deps, spec page.Spec, fn func(r *http.Request, x *deps, l
 
 // loanID reads and checks the {id} path parameter.
 func loanID(r *http.Request) (string, error) {
-	id := httpapi.PathParams(r.Context())["id"]
+	id := r.PathValue("id")
 	if !ledger.ValidOwnerID(id) || len(id) > 64 {
-		return "", problem.Validation(problem.Field("id", "must be a loan ID"))
+		return "", errs.Validation(errs.Field("id", "must be a loan ID"))
 	}
 	return id, nil
 }
@@ -181,10 +181,10 @@ func Apply(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if !ledger.ValidOwnerID(caller.Subject) {
-			return nil, problem.Forbidden("Your user ID cannot hold a wallet.")
+			return nil, errs.Forbidden("Your user ID cannot hold a wallet.")
 		}
 		id := uuid.NewString()
-		if key := httpapi.Header(r, idempotency.HeaderKey); key != "" {
+		if key := idempotency.Key(r); key != "" {
 			// The same key always names the same loan, so even a retry that outlives the
 			// idempotency record cannot create a second one.
 			id = uuid.NewSHA1(uuid.NameSpaceOID, []byte(caller.Subject+"\x00"+key)).String()
@@ -295,7 +295,7 @@ func Approve(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
 		}
-		note, err := lending.ParseNote(req.Note)
+		note, err := lending.ParseNote("note", req.Note)
 		if err != nil {
 			return nil, err
 		}
@@ -314,18 +314,18 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if req.Note == nil {
-			return nil, problem.Validation(problem.Field("note", "is required"))
+			return nil, errs.Validation(errs.Field("note", "is required"))
 		}
-		note, err := lending.ParseNote(req.Note)
+		note, err := lending.ParseNote("note", req.Note)
 		if err != nil {
 			return nil, err
 		}
 		if note == "" {
-			return nil, problem.Validation(problem.Field("note", "must not be blank"))
+			return nil, errs.Validation(errs.Field("note", "must not be blank"))
 		}
 		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
 			if cur.Loan.UserID == actor {
-				return lending.Change{}, problem.New(http.StatusForbidden, lending.CodeSelfApproval, "An applicant may not decide on their own loan.")
+				return lending.Change{}, errs.ForbiddenCode(lending.CodeSelfApproval, "An applicant may not decide on their own loan.")
 			}
 			return cur.Loan.Transition(lending.ActionReject, actor, note, correlation.FromContext(ctx), now)
 		})
@@ -343,9 +343,9 @@ func Cancel(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		reason := "cancelled"
 		if req.Reason != nil {
-			v, err := lending.ParseNote(req.Reason)
+			v, err := lending.ParseNote("reason", req.Reason)
 			if err != nil {
-				return nil, problem.Validation(problem.Field("reason", problem.From(err).Fields[0].Message))
+				return nil, err
 			}
 			if v != "" {
 				reason = v
@@ -469,7 +469,7 @@ func Schedule(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if cur.Loan.DisbursedOn.IsZero() {
-			return nil, problem.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s has no schedule yet.", cur.Loan.State))
+			return nil, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s has no schedule yet.", cur.Loan.State))
 		}
 		plan := lending.BuildSchedule(cur.Loan.Principal, cur.Loan.AnnualRate, cur.Loan.TenureMonths, cur.Loan.DisbursedOn)
 		v := viewPlan(plan)
@@ -512,14 +512,14 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if req.InstallmentNo != nil && (*req.InstallmentNo < 1 || *req.InstallmentNo > lending.MaxLoanTenure) {
-			return nil, problem.Validation(problem.Field("installmentNo", "must be between 1 and 60"))
+			return nil, errs.Validation(errs.Field("installmentNo", "must be between 1 and 60"))
 		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
 			return nil, err
 		}
 		audit.SetEntity(ctx, "loan", id)
-		res, err := repayOnce(ctx, x, cur, req.InstallmentNo, identity.FromContext(ctx).Subject, httpapi.Header(r, idempotency.HeaderKey))
+		res, err := repayOnce(ctx, x, cur, req.InstallmentNo, identity.FromContext(ctx).Subject, idempotency.Key(r))
 		if err != nil {
 			return nil, err
 		}
@@ -540,9 +540,9 @@ func repayOnce(ctx context.Context, x *deps, cur lendingstore.Loaded, no *int, a
 		}
 		if n == 0 {
 			if cur.Loan.State != lending.StateActive {
-				return lendingstore.RepaymentResult{}, problem.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
+				return lendingstore.RepaymentResult{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
 			}
-			return lendingstore.RepaymentResult{}, problem.Conflict(lendingstore.CodeNotPayable, "Nothing is left to pay.")
+			return lendingstore.RepaymentResult{}, errs.Conflict(lendingstore.CodeNotPayable, "Nothing is left to pay.")
 		}
 	}
 	today := x.d.Calendar.Today(ctx, x.d.Clock)
@@ -623,7 +623,7 @@ func Foreclose(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if req.QuoteID == nil || *req.QuoteID == "" || len(*req.QuoteID) > 64 || !ledger.ValidOwnerID(*req.QuoteID) {
-			return nil, problem.Validation(problem.Field("quoteId", "must be a quote ID from the foreclosure quote"))
+			return nil, errs.Validation(errs.Field("quoteId", "must be a quote ID from the foreclosure quote"))
 		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
@@ -639,10 +639,10 @@ func Foreclose(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		if q.ID != *req.QuoteID {
-			return nil, problem.Conflict(lendingstore.CodeQuoteInvalid, "The quote has expired or the loan changed since; ask for a new quote.")
+			return nil, errs.Conflict(lendingstore.CodeQuoteInvalid, "The quote has expired or the loan changed since; ask for a new quote.")
 		}
 		c, err := x.loans.Foreclose(ctx, x.ledger, cur, q, d.Clock.Now(ctx), identity.FromContext(ctx).Subject,
-			correlation.FromContext(ctx), httpapi.Header(r, idempotency.HeaderKey))
+			correlation.FromContext(ctx), idempotency.Key(r))
 		if err != nil {
 			return nil, err
 		}

@@ -12,9 +12,9 @@ import (
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
-	"holdfast/shared/platform/problem"
 )
 
 // profileView is the wire form of a profile.
@@ -104,10 +104,10 @@ func PatchMe(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		contact := lending.ContactChange{Email: req.Email, Phone: req.Phone, FCMToken: req.FCMToken}
 		if req.MonthlyIncome == nil && contact.IsZero() {
-			return nil, problem.Validation(problem.Field(lending.FieldMonthlyIncome, "monthlyIncome, email, phone or fcmToken is required"))
+			return nil, errs.Validation(errs.Field(lending.FieldMonthlyIncome, "monthlyIncome, email, phone or fcmToken is required"))
 		}
 		var income *decimal.Decimal
-		var v problem.Validator
+		var v errs.Validator
 		if req.MonthlyIncome != nil {
 			parsed, err := lending.ParseMonthlyIncome(*req.MonthlyIncome)
 			if err := v.Merge(err); err != nil {

@@ -14,6 +14,7 @@ import (
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/lambdahttp"
 	"holdfast/shared/platform/platformtest"
@@ -138,25 +139,25 @@ func TestPatchMeBadInputWritesNothing(t *testing.T) {
 		code  string
 		field string
 	}{
-		{`{"monthlyIncome":"-1"}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":"1.999"}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":"1000000000.01"}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":"lots"}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":5000}`, problem.CodeInvalidType, "monthlyIncome"},
-		{`{"monthlyIncome":null}`, problem.CodeValidation, "monthlyIncome"},
-		{`{}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":"1.00","creditScore":900}`, problem.CodeUnknownField, "creditScore"},
-		{`{"email":"not-an-address"}`, problem.CodeValidation, "email"},
-		{`{"email":"Asha <asha@example.com>"}`, problem.CodeValidation, "email"},
-		{`{"phone":"9876543210"}`, problem.CodeValidation, "phone"},
-		{`{"phone":"+91 98765 43210"}`, problem.CodeValidation, "phone"},
-		{`{"fcmToken":"<script>alert(1)</script>"}`, problem.CodeValidation, "fcmToken"},
-		{`{"email":5}`, problem.CodeInvalidType, "email"},
-		{`{"email":null,"phone":null}`, problem.CodeValidation, "monthlyIncome"},
-		{`{"monthlyIncome":"1.00"} {}`, problem.CodeMalformedJSON, ""},
-		{`{"monthlyIncome":`, problem.CodeMalformedJSON, ""},
-		{``, problem.CodeEmptyBody, ""},
-		{`{"monthlyIncome":"` + strings.Repeat("9", 70000) + `"}`, problem.CodeBodyTooLarge, ""},
+		{`{"monthlyIncome":"-1"}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":"1.999"}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":"1000000000.01"}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":"lots"}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":5000}`, errs.CodeInvalidType, "monthlyIncome"},
+		{`{"monthlyIncome":null}`, errs.CodeValidation, "monthlyIncome"},
+		{`{}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":"1.00","creditScore":900}`, errs.CodeUnknownField, "creditScore"},
+		{`{"email":"not-an-address"}`, errs.CodeValidation, "email"},
+		{`{"email":"Asha <asha@example.com>"}`, errs.CodeValidation, "email"},
+		{`{"phone":"9876543210"}`, errs.CodeValidation, "phone"},
+		{`{"phone":"+91 98765 43210"}`, errs.CodeValidation, "phone"},
+		{`{"fcmToken":"<script>alert(1)</script>"}`, errs.CodeValidation, "fcmToken"},
+		{`{"email":5}`, errs.CodeInvalidType, "email"},
+		{`{"email":null,"phone":null}`, errs.CodeValidation, "monthlyIncome"},
+		{`{"monthlyIncome":"1.00"} {}`, errs.CodeMalformedJSON, ""},
+		{`{"monthlyIncome":`, errs.CodeMalformedJSON, ""},
+		{``, errs.CodeEmptyBody, ""},
+		{`{"monthlyIncome":"` + strings.Repeat("9", 70000) + `"}`, errs.CodeBodyTooLarge, ""},
 	}
 	for _, c := range cases {
 		call := alice

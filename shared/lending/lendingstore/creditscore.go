@@ -3,13 +3,12 @@ package lendingstore
 import (
 	"context"
 	"fmt"
+	"holdfast/shared/platform/errs"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"holdfast/shared/platform/problem"
 )
 
 const scorePrefix = "SCORE#"
@@ -54,5 +53,5 @@ func (st *LoanStore) ApplyScoreOnce(ctx context.Context, profiles *ProfileStore,
 			return false, err
 		}
 	}
-	return false, problem.Conflict(CodeConcurrentUpdate, "The profile kept changing; retry.")
+	return false, errs.Conflict(CodeConcurrentUpdate, "The profile kept changing; retry.")
 }

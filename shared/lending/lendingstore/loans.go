@@ -14,7 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/lending"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Problem codes of the loan store.
@@ -39,8 +39,8 @@ func NewLoanStore(db *dynamodb.Client, table string) *LoanStore {
 // Table is the table name.
 func (st *LoanStore) Table() string { return st.table }
 
-// ErrLoanNotFound is the 404 for a loan that does not exist (or is not the caller's to see).
-func ErrLoanNotFound() error { return problem.NotFound("No such loan.") }
+// ErrLoanNotFound is the not-found error for a loan that does not exist (or is not the caller's to see).
+func ErrLoanNotFound() error { return errs.NotFound("No such loan.") }
 
 func (st *LoanStore) marshal(v any) (map[string]types.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(v)
@@ -85,10 +85,10 @@ func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.Timel
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{loan, tl, count}})
 	if reasons := cancelReasons(err); reasons != nil {
 		if reasons[2] {
-			return problem.Unprocessable(lending.CodeLoanLimit, fmt.Sprintf("You already have %d open loans.", lending.MaxOpenLoans))
+			return errs.Unprocessable(lending.CodeLoanLimit, fmt.Sprintf("You already have %d open loans.", lending.MaxOpenLoans))
 		}
 		if reasons[0] {
-			return problem.Conflict(problem.CodeConflict, "A loan with this ID exists.")
+			return errs.Conflict(errs.CodeConflict, "A loan with this ID exists.")
 		}
 	}
 	if err != nil {
@@ -335,7 +335,7 @@ func (st *LoanStore) Transition(ctx context.Context, id string, decide Decide, e
 			return lending.Change{}, err
 		}
 	}
-	return lending.Change{}, problem.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
+	return lending.Change{}, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
 // transitionItems: the loan update (conditional on the version read; the settlement

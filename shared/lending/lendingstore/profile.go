@@ -16,7 +16,7 @@ import (
 
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // CodeConcurrentUpdate is the problem code when a profile kept changing under an update.
@@ -254,7 +254,7 @@ func (st *ProfileStore) Update(ctx context.Context, userID string, now time.Time
 			return lending.Profile{}, err
 		}
 	}
-	return lending.Profile{}, problem.Conflict(CodeConcurrentUpdate, "The profile is being changed by another request; retry.")
+	return lending.Profile{}, errs.Conflict(CodeConcurrentUpdate, "The profile is being changed by another request; retry.")
 }
 
 func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lending.Profile) error {

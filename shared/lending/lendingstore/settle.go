@@ -14,7 +14,7 @@ import (
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Ledger is the one transaction writer (ledgerstore.Store). Every settlement goes through
@@ -38,16 +38,6 @@ func RepaymentTxID(loanID string, no int) string {
 func ForeclosureTxID(loanID string) string { return ledger.DeriveID("fcl", loanID) }
 
 const maxSettleAttempts = 8
-
-// ledgerProblem reads a CommitWith failure: a ledger error becomes its problem (ledger.AsProblem,
-// the one mapping); anything else is wrapped with what was being done.
-func ledgerProblem(what string, err error) error {
-	var le *ledger.Error
-	if errors.As(err, &le) {
-		return ledger.AsProblem(fmt.Errorf("%s: %w", what, err))
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
 
 func accounts(l lending.Loan) (wallet, loan ledger.Account, err error) {
 	if wallet, err = ledger.Wallet(l.UserID); err != nil {
@@ -105,10 +95,10 @@ func (st *LoanStore) Disburse(ctx context.Context, led Ledger, id string, today 
 			}
 			continue // the loan changed (another delivery, a cancel): decide again from a fresh read
 		default:
-			return lending.Loan{}, false, ledgerProblem("post disbursal of "+id, err)
+			return lending.Loan{}, false, fmt.Errorf("post disbursal of %s: %w", id, err)
 		}
 	}
-	return lending.Loan{}, false, problem.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
+	return lending.Loan{}, false, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
 // RepaymentResult is a settled repayment.
@@ -130,7 +120,7 @@ type PenaltyFor func(ctx context.Context, in Installment) (decimal.Decimal, erro
 // interest-income interest, → penalty-income penalty), the installment DUE|OVERDUE|SCHEDULED →
 // PAID and the loan's paid count (the last installment closes the loan, with its timeline entry)
 // in one transaction. Of any number of concurrent repayments of one installment exactly one
-// succeeds; the others get 409. Insufficient funds: 422 and nothing changed.
+// succeeds; the others get a conflict. Insufficient funds: refused, and nothing changed.
 func (st *LoanStore) Repay(ctx context.Context, led Ledger, cur Loaded, no int, penaltyFor PenaltyFor, now time.Time, actor, corr, idemKey string) (RepaymentResult, error) {
 	for attempt := 0; attempt < maxSettleAttempts; attempt++ {
 		if attempt > 0 {
@@ -148,7 +138,7 @@ func (st *LoanStore) Repay(ctx context.Context, led Ledger, cur Loaded, no int, 
 			return res, err
 		}
 	}
-	return RepaymentResult{}, problem.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
+	return RepaymentResult{}, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
 func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no int, penaltyFor PenaltyFor, now time.Time, actor, corr, idemKey string) (RepaymentResult, bool, error) {
@@ -159,13 +149,13 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 		}
 	}
 	if cur.Loan.State != lending.StateActive {
-		return RepaymentResult{}, false, problem.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
+		return RepaymentResult{}, false, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
 	}
 	if inst == nil {
-		return RepaymentResult{}, false, problem.Validation(problem.Field("installmentNo", "no such installment"))
+		return RepaymentResult{}, false, errs.Validation(errs.Field("installmentNo", "no such installment"))
 	}
 	if !inst.Status.Unpaid() {
-		return RepaymentResult{}, false, problem.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is %s.", no, inst.Status))
+		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is %s.", no, inst.Status))
 	}
 	penalty := decimal.Zero
 	if penaltyFor != nil {
@@ -224,7 +214,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	add(ledger.InterestIncome, inst.Interest)
 	add(ledger.PenaltyIncome, penalty)
 	if len(postings) == 0 {
-		return RepaymentResult{}, false, problem.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
+		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
 	}
 	committed, err := led.CommitWith(ctx, ledger.Transaction{
 		ID: txID, Type: ledger.TypeRepayment, Postings: postings,
@@ -235,7 +225,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	case err == nil && committed.Replayed, errors.Is(err, ledger.ErrTransactionIDReuse):
 		// Another request paid this installment (its repayment is in the ledger, and its state
 		// change went in with it).
-		return RepaymentResult{}, false, problem.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
+		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
 	case err == nil:
 		done := *inst
 		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, stamp(now)
@@ -243,7 +233,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	case errors.Is(err, ledgerstore.ErrExtraConditionFailed):
 		return RepaymentResult{}, true, nil // the installment or the loan moved: decide again from a fresh read
 	}
-	return RepaymentResult{}, false, ledgerProblem("post repayment", err)
+	return RepaymentResult{}, false, fmt.Errorf("post repayment: %w", err)
 }
 
 // Foreclosure codes.
@@ -265,7 +255,7 @@ type QuoteView struct {
 // and stays valid exactly while nothing was paid on the loan and the business day lasts.
 func QuoteFor(cur Loaded, today clock.Date, cal clock.Calendar, creditScore int) (QuoteView, error) {
 	if cur.Loan.State != lending.StateActive {
-		return QuoteView{}, problem.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s cannot be foreclosed.", cur.Loan.State))
+		return QuoteView{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s cannot be foreclosed.", cur.Loan.State))
 	}
 	insts := make([]lending.Installment, len(cur.Installments))
 	status := make([]lending.InstallmentStatus, len(cur.Installments))
@@ -320,7 +310,7 @@ func (st *LoanStore) Foreclose(ctx context.Context, led Ledger, cur Loaded, qv Q
 	add(ledger.PenaltyIncome, q.Penalties)
 	add(ledger.FeeIncome, q.Fee)
 	if len(postings) == 0 {
-		return lending.Change{}, problem.Conflict(CodeQuoteInvalid, "Nothing is owed on this loan.")
+		return lending.Change{}, errs.Conflict(CodeQuoteInvalid, "Nothing is owed on this loan.")
 	}
 	committed, err := led.CommitWith(ctx, ledger.Transaction{
 		ID: ForeclosureTxID(cur.Loan.ID), Type: ledger.TypeForeclosure, Postings: postings,
@@ -329,11 +319,11 @@ func (st *LoanStore) Foreclose(ctx context.Context, led Ledger, cur Loaded, qv Q
 	}, extra)
 	switch {
 	case err == nil && committed.Replayed, errors.Is(err, ledger.ErrTransactionIDReuse):
-		return lending.Change{}, problem.Conflict(lending.CodeIllegalTransition, "The loan was foreclosed by another request.")
+		return lending.Change{}, errs.Conflict(lending.CodeIllegalTransition, "The loan was foreclosed by another request.")
 	case err == nil:
 		return c, nil
 	case errors.Is(err, ledgerstore.ErrExtraConditionFailed):
-		return lending.Change{}, problem.Conflict(CodeQuoteInvalid, "The loan changed since this quote was given; ask for a new quote.")
+		return lending.Change{}, errs.Conflict(CodeQuoteInvalid, "The loan changed since this quote was given; ask for a new quote.")
 	}
-	return lending.Change{}, ledgerProblem("post foreclosure", err)
+	return lending.Change{}, fmt.Errorf("post foreclosure: %w", err)
 }

@@ -21,8 +21,8 @@ import (
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/events"
-	"holdfast/shared/platform/problem"
 )
 
 // System actors.
@@ -50,10 +50,7 @@ func (w *Worker) eachEvent(ctx context.Context, ev lambdaevents.SQSEvent, fn fun
 
 // isRuleOutcome reports an error that is a decided answer (illegal transition, …), not a
 // failure to retry: a duplicate or late delivery meets the loan already past that step.
-func isRuleOutcome(err error) bool {
-	p := problem.From(err)
-	return p != nil && p.Status >= 400 && p.Status < 500
-}
+func isRuleOutcome(err error) bool { return errs.IsRefusal(err) }
 
 // Assess is the risk-assessment worker (LoanSubmitted.v1): grade, rate, EMI, DTI and a
 // recommendation, or auto-rejection.
@@ -71,7 +68,7 @@ func (w *Worker) assess(ctx context.Context, loanID string) error {
 	now := w.Clock.Now(ctx)
 	_, err := w.Loans.Transition(ctx, loanID, func(cur lendingstore.Loaded) (lending.Change, error) {
 		if cur.Loan.State != lending.StateSubmitted {
-			return lending.Change{}, problem.Conflict(lending.CodeIllegalTransition, "already assessed")
+			return lending.Change{}, errs.Conflict(lending.CodeIllegalTransition, "already assessed")
 		}
 		p, err := w.Profiles.GetOrCreate(ctx, cur.Loan.UserID, now)
 		if err != nil {
@@ -344,8 +341,8 @@ func (w *Worker) autoDebit(ctx context.Context, in lendingstore.Installment, tod
 	if err == nil {
 		return true, nil
 	}
-	if p := problem.From(err); p != nil && (p.Code == ledger.CodeInsufficientFunds || p.Code == lendingstore.CodeNotPayable ||
-		p.Code == lending.CodeIllegalTransition || p.Code == lendingstore.CodeConcurrentUpdate) {
+	switch errs.CodeOf(err) {
+	case ledger.CodeInsufficientFunds, lendingstore.CodeNotPayable, lending.CodeIllegalTransition, lendingstore.CodeConcurrentUpdate:
 		return false, nil
 	}
 	return false, err

@@ -140,7 +140,7 @@ func TestLifecycleOnTheLedger(t *testing.T) {
 		t.Fatalf("timeline %s", join(states))
 	}
 	// A repayment after foreclosure is illegal.
-	if _, err := e.repay(id, 3); problem.From(err).Status != 409 {
+	if _, err := e.repay(id, 3); problem.StatusOf(err) != 409 {
 		t.Fatalf("repay after foreclosure: %v", err)
 	}
 }
@@ -253,7 +253,7 @@ func TestConcurrentRepaymentsExactlyOneWins(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case problem.From(err).Status == 409:
+			case problem.StatusOf(err) == 409:
 				conflicts++
 			default:
 				t.Errorf("unexpected %v", err)
@@ -284,7 +284,7 @@ func TestInsufficientFundsChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.repay(id, 1)
-	if p := problem.From(err); p.Status != 422 || p.Code != "insufficient_funds" {
+	if p := problem.From(err); problem.Status(p.Kind) != 422 || p.Code != "insufficient_funds" {
 		t.Fatalf("%v", err)
 	}
 	cur, _ := e.w.Loans.GetWithInstallments(context.Background(), id)

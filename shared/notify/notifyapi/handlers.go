@@ -16,10 +16,10 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 // Problem codes of the notification routes.
@@ -65,14 +65,9 @@ func SendWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.Han
 			if err != nil {
 				return nil, err
 			}
-			key := httpapi.Header(r, idempotency.HeaderKey)
-			if key == "" {
-				return nil, problem.BadRequest(idempotency.CodeKeyRequired, "This route needs an Idempotency-Key header.",
-					problem.Field(idempotency.HeaderKey, "is required"))
-			}
-			if !idempotency.ValidKey(key) {
-				return nil, problem.BadRequest(idempotency.CodeKeyInvalid, "The Idempotency-Key header is not valid.",
-					problem.Field(idempotency.HeaderKey, "must be 1..255 printable ASCII characters"))
+			key, err := idempotency.RequireKey(r)
+			if err != nil {
+				return nil, err
 			}
 			var req notify.Request
 			if err := httpapi.Decode(r, &req); err != nil {
@@ -87,13 +82,13 @@ func SendWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.Han
 			}
 			if !ok {
 				if tenantID != notify.PlatformTenant {
-					return nil, problem.New(http.StatusForbidden, CodeTenantNotRegistered, "Your tenant is not registered for notifications.")
+					return nil, errs.ForbiddenCode(CodeTenantNotRegistered, "Your tenant is not registered for notifications.")
 				}
 				tenant = notify.DefaultTenant(tenantID)
 			}
 			res, err := acc.Accept(ctx, tenant, key, req, correlation.FromContext(ctx), d.Clock.Now(ctx))
 			if errors.Is(err, notifyqueue.ErrKeyReuse) {
-				return nil, problem.Unprocessable(idempotency.CodeKeyReuse, "This Idempotency-Key was used for a different request.")
+				return nil, errs.Unprocessable(idempotency.CodeKeyReuse, "This Idempotency-Key was used for a different request.")
 			}
 			if err != nil {
 				return nil, err
@@ -167,9 +162,9 @@ func GetWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.Hand
 			if _, err := httpapi.Query(r); err != nil {
 				return nil, err
 			}
-			id := httpapi.PathParams(ctx)["id"]
+			id := r.PathValue("id")
 			if !notify.ValidNotificationID(id) {
-				return nil, problem.Validation(problem.Field("id", "is not a notification ID"))
+				return nil, errs.Validation(errs.Field("id", "is not a notification ID"))
 			}
 			nt, ok, err := st.Get(ctx, id)
 			if err != nil {
@@ -177,7 +172,7 @@ func GetWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.Hand
 			}
 			// Another tenant's notification is indistinguishable from a missing one.
 			if !ok || authz.RequireTenant(ctx, nt.Tenant) != nil {
-				return nil, problem.NotFound("No such notification.")
+				return nil, errs.NotFound("No such notification.")
 			}
 			v := notificationView{NotificationID: nt.ID, TenantID: nt.Tenant, NotificationType: nt.Request.NotificationType,
 				AcceptedAt: nt.AcceptedAt, Channels: map[notify.Channel]channelView{}, Deliveries: []deliveryView{}}
@@ -270,7 +265,7 @@ func CreateTenantWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (htt
 			if _, exists, err := st.GetTenant(ctx, t.ID); err != nil {
 				return nil, err
 			} else if exists {
-				return nil, problem.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
+				return nil, errs.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
 			}
 			if sec.HasSecret() {
 				if t.SecretVersion, err = secrets.Put(ctx, t.ID, sec); err != nil {
@@ -278,7 +273,7 @@ func CreateTenantWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (htt
 				}
 			}
 			if err := st.PutTenant(ctx, t); errors.Is(err, notifystore.ErrTenantExists) {
-				return nil, problem.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
+				return nil, errs.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
 			} else if err != nil {
 				return nil, err
 			}
@@ -314,7 +309,7 @@ func ListTenantsWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (http
 			if err != nil {
 				return nil, err
 			}
-			var v problem.Validator
+			var v errs.Validator
 			limit, err := page.Limit(q, 50, 100)
 			if err := v.Merge(err); err != nil {
 				return nil, err
@@ -396,7 +391,7 @@ func RedriveWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.
 }
 
 func (r redriveRequest) filter() (notifyqueue.RedriveFilter, error) {
-	var v problem.Validator
+	var v errs.Validator
 	f := notifyqueue.RedriveFilter{NotificationID: r.NotificationID, Tenant: r.TenantID}
 	if r.NotificationID != "" {
 		v.Check(notify.ValidNotificationID(r.NotificationID), "notificationId", "is not a notification ID")

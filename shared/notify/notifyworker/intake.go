@@ -11,7 +11,7 @@ import (
 	"holdfast/shared/notify/notifyqueue"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Intake accepts the platform's own messages (notifyqueue.Client) under the platform tenant.
@@ -44,7 +44,7 @@ func (in *Intake) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdae
 			continue
 		}
 		acc, err := in.Acceptor.Accept(mctx, tenant, im.IdempotencyKey, im.Request, correlation.FromContext(mctx), in.Clock.Now(mctx))
-		if p := problem.From(err); err != nil && p.Status == 400 {
+		if p, ok := errs.As(err); ok && p.Kind == errs.KindInvalid {
 			in.Log.ErrorContext(mctx, "invalid intake message dropped", "messageId", m.MessageId, "fields", p.Fields)
 			continue
 		}

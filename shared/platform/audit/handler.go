@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
-	"holdfast/shared/platform/problem"
 )
 
 var (
@@ -56,7 +56,7 @@ func parseQuery(r *http.Request) (Query, error) {
 	if err != nil {
 		return Query{}, err
 	}
-	var v problem.Validator
+	var v errs.Validator
 	q := Query{Actor: params["actor"], Action: params["action"], Cursor: params["cursor"]}
 	if s, ok := params["actor"]; ok {
 		v.Check(s != "" && len(s) <= 128, "actor", "must be 1..128 characters")
@@ -84,7 +84,7 @@ func parseQuery(r *http.Request) (Query, error) {
 	return q, v.Err()
 }
 
-func parseTime(v *problem.Validator, params map[string]string, name string) time.Time {
+func parseTime(v *errs.Validator, params map[string]string, name string) time.Time {
 	s, ok := params[name]
 	if !ok {
 		return time.Time{}

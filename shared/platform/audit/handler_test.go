@@ -7,6 +7,7 @@ import (
 
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/lambdahttp"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
@@ -66,10 +67,10 @@ func TestListHandler(t *testing.T) {
 		t.Fatalf("empty: %d %+v", status, body)
 	}
 
-	if status, _, doc := call("", "customer"); status != 403 || doc.Code != problem.CodeForbidden {
+	if status, _, doc := call("", "customer"); status != 403 || doc.Code != errs.CodeForbidden {
 		t.Fatalf("customer: %d %+v", status, doc)
 	}
-	if status, _, doc := call(""); status != 401 || doc.Code != problem.CodeUnauthenticated {
+	if status, _, doc := call(""); status != 401 || doc.Code != errs.CodeUnauthenticated {
 		t.Fatalf("anonymous: %d %+v", status, doc)
 	}
 

@@ -12,10 +12,10 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/lambdahttp"
 	"holdfast/shared/platform/platformtest"
-	"holdfast/shared/platform/problem"
 )
 
 const testRoute = "POST /api/v1/things/{id}"
@@ -37,7 +37,7 @@ func thingHandler(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		audit.SetEntity(r.Context(), "thing", r.PathValue("id"))
 		if in.Name == "bad" {
-			return nil, problem.Unprocessable("thing_rejected", "No.")
+			return nil, errs.Unprocessable("thing_rejected", "No.")
 		}
 		return httpapi.JSON(http.StatusCreated, map[string]string{"id": r.PathValue("id")})
 	}, nil
@@ -110,9 +110,9 @@ func TestDecoratorRecordsFailures(t *testing.T) {
 		code   string
 	}{
 		{`{"name":"bad"}`, 422, "thing_rejected"},
-		{`{"name":`, 400, problem.CodeMalformedJSON},
-		{`{"nam":"x"}`, 400, problem.CodeUnknownField},
-		{`not json at all with bob@example.com`, 400, problem.CodeMalformedJSON},
+		{`{"name":`, 400, errs.CodeMalformedJSON},
+		{`{"nam":"x"}`, 400, errs.CodeUnknownField},
+		{`not json at all with bob@example.com`, 400, errs.CodeMalformedJSON},
 	}
 	for i, c := range cases {
 		clk.Advance(time.Second)

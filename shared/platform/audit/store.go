@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Query limits.
@@ -195,8 +195,8 @@ type cursor struct {
 }
 
 func badCursor() error {
-	return problem.BadRequest("invalid_cursor", "The cursor does not belong to this query.",
-		problem.Field("cursor", "is not a cursor of this query"))
+	return errs.BadRequest("invalid_cursor", "The cursor does not belong to this query.",
+		errs.Field("cursor", "is not a cursor of this query"))
 }
 
 func encodeCursor(c cursor) (string, error) {
@@ -259,16 +259,16 @@ func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
 		q.From = q.To.Add(-DefaultRange)
 	}
 	if q.From.After(q.To) {
-		return plan{}, nil, problem.Validation(problem.Field("from", "must not be after to"))
+		return plan{}, nil, errs.Validation(errs.Field("from", "must not be after to"))
 	}
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return plan{}, nil, problem.Validation(problem.Field("limit", fmt.Sprintf("must be 1..%d", MaxLimit)))
+		return plan{}, nil, errs.Validation(errs.Field("limit", fmt.Sprintf("must be 1..%d", MaxLimit)))
 	}
 	if (q.EntityType == "") != (q.EntityID == "") {
-		return plan{}, nil, problem.Validation(problem.Field("entity", "needs both a type and an id"))
+		return plan{}, nil, errs.Validation(errs.Field("entity", "needs both a type and an id"))
 	}
 	p := plan{q: q, from: q.From.UTC(), to: q.To.UTC(), names: map[string]string{}, values: map[string]types.AttributeValue{}}
 	p.lo = sortTime(p.from)

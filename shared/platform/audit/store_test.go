@@ -202,7 +202,7 @@ func TestCursorIsBoundToItsQuery(t *testing.T) {
 	}
 	for _, q := range bad {
 		_, err := s.Query(ctx, q)
-		if pe := problem.From(err); pe.Status != 400 || pe.Code != "invalid_cursor" {
+		if pe := problem.From(err); problem.Status(pe.Kind) != 400 || pe.Code != "invalid_cursor" {
 			t.Errorf("%+v: %v", q, err)
 		}
 	}
@@ -219,7 +219,7 @@ func TestQueryValidation(t *testing.T) {
 		{Limit: -1},
 		{EntityType: "loan"},
 	} {
-		if _, err := s.Query(context.Background(), q); problem.From(err).Status != 400 {
+		if _, err := s.Query(context.Background(), q); problem.StatusOf(err) != 400 {
 			t.Errorf("%+v: %v", q, err)
 		}
 	}

@@ -13,9 +13,9 @@ import (
 	"slices"
 	"sort"
 
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
-	"holdfast/shared/platform/problem"
 )
 
 // Ownership says whose resources a caller may touch through a route.
@@ -196,21 +196,21 @@ func Decide(p Policy, caller identity.Principal, pathParams map[string]string) e
 		return nil
 	}
 	if !caller.Authenticated() {
-		return problem.Unauthenticated()
+		return errs.Unauthenticated()
 	}
 	if !caller.HasAnyRole(p.Roles...) {
-		return problem.Forbidden("Your role may not perform this action.")
+		return errs.Forbidden("Your role may not perform this action.")
 	}
 	switch p.Ownership {
 	case OwnerSelf:
 		if p.OwnerParam != "" {
 			if owner := pathParams[p.OwnerParam]; owner != caller.Subject && !caller.HasAnyRole(p.OverrideRoles...) {
-				return problem.Forbidden("You may act only on your own resources.")
+				return errs.Forbidden("You may act only on your own resources.")
 			}
 		}
 	case OwnerTenant:
 		if caller.HasRole(identity.RoleService) && caller.Tenant == "" {
-			return problem.Forbidden("Your credentials are not bound to a tenant.")
+			return errs.Forbidden("Your credentials are not bound to a tenant.")
 		}
 	}
 	return nil
@@ -228,7 +228,7 @@ func Middleware(routeKey string, p Policy, log *slog.Logger) httpapi.Middleware 
 			if err := Decide(p, caller, httpapi.PathParams(ctx)); err != nil {
 				if log != nil {
 					log.WarnContext(ctx, "access denied", "action", p.Action, "roles", caller.Roles,
-						"code", problem.From(err).Code)
+						"code", errs.CodeOf(err))
 				}
 				return nil, err
 			}
@@ -249,11 +249,11 @@ func PolicyFrom(ctx context.Context) (Policy, bool) {
 func RequireOwner(ctx context.Context, owner string) error {
 	p, ok := PolicyFrom(ctx)
 	if !ok {
-		return problem.Forbidden("")
+		return errs.Forbidden("")
 	}
 	caller := identity.FromContext(ctx)
 	if !caller.Authenticated() {
-		return problem.Unauthenticated()
+		return errs.Unauthenticated()
 	}
 	if owner != "" && owner == caller.Subject {
 		return nil
@@ -261,17 +261,17 @@ func RequireOwner(ctx context.Context, owner string) error {
 	if caller.HasAnyRole(p.OverrideRoles...) {
 		return nil
 	}
-	return problem.Forbidden("You may act only on your own resources.")
+	return errs.Forbidden("You may act only on your own resources.")
 }
 
 // CallerTenant is the tenant a service caller is bound to by its credentials.
 func CallerTenant(ctx context.Context) (string, error) {
 	caller := identity.FromContext(ctx)
 	if !caller.Authenticated() {
-		return "", problem.Unauthenticated()
+		return "", errs.Unauthenticated()
 	}
 	if caller.Tenant == "" {
-		return "", problem.Forbidden("Your credentials are not bound to a tenant.")
+		return "", errs.Forbidden("Your credentials are not bound to a tenant.")
 	}
 	return caller.Tenant, nil
 }
@@ -281,20 +281,20 @@ func CallerTenant(ctx context.Context) (string, error) {
 func RequireTenant(ctx context.Context, tenant string) error {
 	p, ok := PolicyFrom(ctx)
 	if !ok {
-		return problem.Forbidden("")
+		return errs.Forbidden("")
 	}
 	caller := identity.FromContext(ctx)
 	if !caller.Authenticated() {
-		return problem.Unauthenticated()
+		return errs.Unauthenticated()
 	}
 	if caller.Tenant != "" {
 		if caller.Tenant == tenant {
 			return nil
 		}
-		return problem.Forbidden("You may act only within your own tenant.")
+		return errs.Forbidden("You may act only within your own tenant.")
 	}
 	if caller.HasAnyRole(p.OverrideRoles...) {
 		return nil
 	}
-	return problem.Forbidden("You may act only within your own tenant.")
+	return errs.Forbidden("You may act only within your own tenant.")
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/problem"
@@ -82,11 +83,11 @@ func TestDecisions(t *testing.T) {
 		if p.Public != (anon == nil) {
 			t.Errorf("%s anonymous: %v", rk, anon)
 		}
-		if !p.Public && problem.From(anon).Status != 401 {
+		if !p.Public && problem.StatusOf(anon) != 401 {
 			t.Errorf("%s anonymous: want 401 got %v", rk, anon)
 		}
 		noRole := Decide(p, identity.Principal{Subject: "u"}, nil)
-		if !p.Public && problem.From(noRole).Status != 403 {
+		if !p.Public && problem.StatusOf(noRole) != 403 {
 			t.Errorf("%s no role: want 403 got %v", rk, noRole)
 		}
 		for _, role := range identity.AllRoles() {
@@ -95,7 +96,7 @@ func TestDecisions(t *testing.T) {
 				t.Errorf("%s × %s: %v", rk, role, err)
 			}
 			if err != nil {
-				if pe := problem.From(err); pe.Status != 403 || pe.Code != problem.CodeForbidden {
+				if pe := problem.From(err); problem.Status(pe.Kind) != 403 || pe.Code != errs.CodeForbidden {
 					t.Errorf("%s × %s: want 403 forbidden, got %v", rk, role, err)
 				}
 			}
@@ -117,12 +118,12 @@ func TestOwnershipRules(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := Decide(self, c.who, params)
-		if (c.status == 0) != (err == nil) || (err != nil && problem.From(err).Status != c.status) {
+		if (c.status == 0) != (err == nil) || (err != nil && problem.StatusOf(err) != c.status) {
 			t.Errorf("%+v: %v", c.who, err)
 		}
 	}
 	tenant := Policy{Action: "y", Roles: []string{"service", "admin"}, Ownership: OwnerTenant, OverrideRoles: []string{"admin"}}
-	if err := Decide(tenant, identity.Principal{Subject: "svc", Roles: []string{"service"}}, nil); problem.From(err).Status != 403 {
+	if err := Decide(tenant, identity.Principal{Subject: "svc", Roles: []string{"service"}}, nil); problem.StatusOf(err) != 403 {
 		t.Errorf("unbound service allowed: %v", err)
 	}
 	if err := Decide(tenant, identity.Principal{Subject: "svc", Roles: []string{"service"}, Tenant: "acme"}, nil); err != nil {
@@ -142,7 +143,7 @@ func TestMiddlewareAndHandlerChecks(t *testing.T) {
 		_, err := h(r.WithContext(identity.With(context.Background(), who)))
 		return err
 	}
-	if err := run(identity.Principal{}); problem.From(err).Status != 401 {
+	if err := run(identity.Principal{}); problem.StatusOf(err) != 401 {
 		t.Fatal(err)
 	}
 	if len(ownerErrs) != 0 {
@@ -151,14 +152,14 @@ func TestMiddlewareAndHandlerChecks(t *testing.T) {
 	if err := run(identity.Principal{Subject: "alice", Roles: []string{"customer"}}); err != nil {
 		t.Fatal(err)
 	}
-	if ownerErrs[0] != nil || problem.From(ownerErrs[1]).Status != 403 {
+	if ownerErrs[0] != nil || problem.StatusOf(ownerErrs[1]) != 403 {
 		t.Fatalf("alice: %v", ownerErrs)
 	}
 	ownerErrs = nil
 	if err := run(identity.Principal{Subject: "bob", Roles: []string{"customer"}, Tenant: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	if problem.From(ownerErrs[0]).Status != 403 || ownerErrs[1] != nil {
+	if problem.StatusOf(ownerErrs[0]) != 403 || ownerErrs[1] != nil {
 		t.Fatalf("bob: %v", ownerErrs)
 	}
 	ownerErrs = nil
@@ -168,14 +169,14 @@ func TestMiddlewareAndHandlerChecks(t *testing.T) {
 	if ownerErrs[0] != nil || ownerErrs[1] != nil {
 		t.Fatalf("admin override: %v", ownerErrs)
 	}
-	if err := RequireOwner(context.Background(), "alice"); problem.From(err).Status != 403 {
+	if err := RequireOwner(context.Background(), "alice"); problem.StatusOf(err) != 403 {
 		t.Fatal("no policy in context must deny")
 	}
 	ctx := identity.With(context.Background(), identity.Principal{Subject: "svc", Roles: []string{"service"}, Tenant: "acme"})
 	if tnt, err := CallerTenant(ctx); err != nil || tnt != "acme" {
 		t.Fatal(tnt, err)
 	}
-	if _, err := CallerTenant(identity.With(context.Background(), identity.Principal{Subject: "u"})); problem.From(err).Status != 403 {
+	if _, err := CallerTenant(identity.With(context.Background(), identity.Principal{Subject: "u"})); problem.StatusOf(err) != 403 {
 		t.Fatal(err)
 	}
 }

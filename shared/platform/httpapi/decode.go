@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"holdfast/shared/platform/errs"
 	"io"
 	"mime"
 	"net/http"
@@ -13,14 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"holdfast/shared/platform/problem"
 )
 
 // MaxBodyBytes is the largest request body accepted (SPEC §0: > 64 KiB is a 400).
 const MaxBodyBytes = 64 << 10
 
-var errBodyTooLarge = problem.BadRequest(problem.CodeBodyTooLarge,
+var errBodyTooLarge = errs.BadRequest(errs.CodeBodyTooLarge,
 	fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes))
 
 // ReadBody returns the request body (at most MaxBodyBytes) and leaves r.Body readable again
@@ -79,7 +78,7 @@ func checkMediaType(r *http.Request) error {
 	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
 		return nil
 	}
-	return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMediaType,
+	return errs.Unsupported(errs.CodeUnsupportedMediaType,
 		"Send the body as application/json.")
 }
 
@@ -88,17 +87,17 @@ func checkMediaType(r *http.Request) error {
 func DecodeBytes(body []byte, dst any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return problem.BadRequest(problem.CodeEmptyBody, "This route needs a JSON body.")
+		return errs.BadRequest(errs.CodeEmptyBody, "This route needs a JSON body.")
 	}
 	if len(body) > MaxBodyBytes {
 		return errBodyTooLarge
 	}
 	if !utf8.Valid(body) {
-		return problem.BadRequest(problem.CodeMalformedJSON, "The body is not valid UTF-8.")
+		return errs.BadRequest(errs.CodeMalformedJSON, "The body is not valid UTF-8.")
 	}
 	if bytes.Equal(trimmed, []byte("null")) {
-		return problem.BadRequest(problem.CodeInvalidType, "The body must be a JSON object.",
-			problem.Field("$", "must be an object"))
+		return errs.BadRequest(errs.CodeInvalidType, "The body must be a JSON object.",
+			errs.Field("$", "must be an object"))
 	}
 	if err := checkKeys(body, reflect.TypeOf(dst)); err != nil {
 		return err
@@ -109,7 +108,7 @@ func DecodeBytes(body []byte, dst any) error {
 		return decodeProblem(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return problem.BadRequest(problem.CodeMalformedJSON, "The body has data after the JSON value.")
+		return errs.BadRequest(errs.CodeMalformedJSON, "The body has data after the JSON value.")
 	}
 	return nil
 }
@@ -120,26 +119,26 @@ func decodeProblem(err error) error {
 	var inv *json.InvalidUnmarshalError
 	switch {
 	case errors.As(err, &syn):
-		return problem.BadRequest(problem.CodeMalformedJSON,
+		return errs.BadRequest(errs.CodeMalformedJSON,
 			fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset)).WithCause(err)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return problem.BadRequest(problem.CodeMalformedJSON, "The body ends inside the JSON value.").WithCause(err)
+		return errs.BadRequest(errs.CodeMalformedJSON, "The body ends inside the JSON value.").WithCause(err)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "$"
 		}
-		return problem.BadRequest(problem.CodeInvalidType, "A field has the wrong type.",
-			problem.Field(field, "must be "+describe(typ.Type))).WithCause(err)
+		return errs.BadRequest(errs.CodeInvalidType, "A field has the wrong type.",
+			errs.Field(field, "must be "+describe(typ.Type))).WithCause(err)
 	case errors.As(err, &inv):
-		return problem.Internal(err) // a handler passed a non-pointer: our bug, not the caller's
+		return errs.Internal(err) // a handler passed a non-pointer: our bug, not the caller's
 	}
 	if name, ok := unknownField(err); ok {
-		return problem.BadRequest(problem.CodeUnknownField, "The body has a field this route does not accept.",
-			problem.Field(name, "is not a known field")).WithCause(err)
+		return errs.BadRequest(errs.CodeUnknownField, "The body has a field this route does not accept.",
+			errs.Field(name, "is not a known field")).WithCause(err)
 	}
 	// Anything else came from a field's own UnmarshalJSON/UnmarshalText: bad input.
-	return problem.BadRequest(problem.CodeInvalidType, "A field has a value of the wrong form.").WithCause(err)
+	return errs.BadRequest(errs.CodeInvalidType, "A field has a value of the wrong form.").WithCause(err)
 }
 
 // unknownField extracts the name from encoding/json's `json: unknown field "x"` (it has no

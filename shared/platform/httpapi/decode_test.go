@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -36,31 +37,31 @@ func TestDecode(t *testing.T) {
 		{"ok", `{"amount":"10.00","tenureMonths":12,"tags":["a"],"inner":{"flag":true}}`, "application/json", 0, "", ""},
 		{"ok with charset and whitespace", " {\"amount\":\"1\"}\n ", "application/json; charset=utf-8", 0, "", ""},
 		{"ok vendor json", `{}`, "application/merge-patch+json", 0, "", ""},
-		{"empty", ``, "", 400, problem.CodeEmptyBody, ""},
-		{"blank", " \n\t ", "", 400, problem.CodeEmptyBody, ""},
-		{"malformed", `{"amount":`, "", 400, problem.CodeMalformedJSON, ""},
-		{"malformed token", `{"amount":x}`, "", 400, problem.CodeMalformedJSON, ""},
-		{"unknown field", `{"amount":"1","admin":true}`, "", 400, problem.CodeUnknownField, "admin"},
-		{"wrong type", `{"amount":10}`, "", 400, problem.CodeInvalidType, "amount"},
-		{"wrong nested type", `{"inner":{"flag":"yes"}}`, "", 400, problem.CodeInvalidType, "inner.flag"},
-		{"overflow", `{"tenureMonths":1e400}`, "", 400, problem.CodeInvalidType, "tenureMonths"},
-		{"fraction for int", `{"tenureMonths":1.5}`, "", 400, problem.CodeInvalidType, "tenureMonths"},
-		{"array body", `[1,2]`, "", 400, problem.CodeInvalidType, "$"},
-		{"null body", `null`, "", 400, problem.CodeInvalidType, "$"},
-		{"trailing garbage", `{"amount":"1"} trailing`, "", 400, problem.CodeMalformedJSON, ""},
-		{"two values", `{"amount":"1"}{"amount":"2"}`, "", 400, problem.CodeMalformedJSON, ""},
-		{"65 KiB", big, "", 400, problem.CodeBodyTooLarge, ""},
-		{"bad utf8", "{\"amount\":\"\xff\"}", "", 400, problem.CodeMalformedJSON, ""},
-		{"wrong media type", `{"amount":"1"}`, "text/plain", 415, problem.CodeUnsupportedMediaType, ""},
+		{"empty", ``, "", 400, errs.CodeEmptyBody, ""},
+		{"blank", " \n\t ", "", 400, errs.CodeEmptyBody, ""},
+		{"malformed", `{"amount":`, "", 400, errs.CodeMalformedJSON, ""},
+		{"malformed token", `{"amount":x}`, "", 400, errs.CodeMalformedJSON, ""},
+		{"unknown field", `{"amount":"1","admin":true}`, "", 400, errs.CodeUnknownField, "admin"},
+		{"wrong type", `{"amount":10}`, "", 400, errs.CodeInvalidType, "amount"},
+		{"wrong nested type", `{"inner":{"flag":"yes"}}`, "", 400, errs.CodeInvalidType, "inner.flag"},
+		{"overflow", `{"tenureMonths":1e400}`, "", 400, errs.CodeInvalidType, "tenureMonths"},
+		{"fraction for int", `{"tenureMonths":1.5}`, "", 400, errs.CodeInvalidType, "tenureMonths"},
+		{"array body", `[1,2]`, "", 400, errs.CodeInvalidType, "$"},
+		{"null body", `null`, "", 400, errs.CodeInvalidType, "$"},
+		{"trailing garbage", `{"amount":"1"} trailing`, "", 400, errs.CodeMalformedJSON, ""},
+		{"two values", `{"amount":"1"}{"amount":"2"}`, "", 400, errs.CodeMalformedJSON, ""},
+		{"65 KiB", big, "", 400, errs.CodeBodyTooLarge, ""},
+		{"bad utf8", "{\"amount\":\"\xff\"}", "", 400, errs.CodeMalformedJSON, ""},
+		{"wrong media type", `{"amount":"1"}`, "text/plain", 415, errs.CodeUnsupportedMediaType, ""},
 		// A key twice: encoding/json keeps the last, a proxy may keep the first (issue 11).
-		{"duplicate key", `{"amount":"1.00","amount":"9999.00"}`, "", 400, problem.CodeDuplicateField, "amount"},
-		{"duplicate nested key", `{"inner":{"flag":false,"flag":true}}`, "", 400, problem.CodeDuplicateField, "inner.flag"},
-		{"duplicate key in an array element", `{"items":[{"id":"a"},{"id":"b","id":"c"}]}`, "", 400, problem.CodeDuplicateField, "items[1].id"},
-		{"duplicate map key", `{"data":{"k":"1","k":"2"}}`, "", 400, problem.CodeDuplicateField, "data.k"},
+		{"duplicate key", `{"amount":"1.00","amount":"9999.00"}`, "", 400, errs.CodeDuplicateField, "amount"},
+		{"duplicate nested key", `{"inner":{"flag":false,"flag":true}}`, "", 400, errs.CodeDuplicateField, "inner.flag"},
+		{"duplicate key in an array element", `{"items":[{"id":"a"},{"id":"b","id":"c"}]}`, "", 400, errs.CodeDuplicateField, "items[1].id"},
+		{"duplicate map key", `{"data":{"k":"1","k":"2"}}`, "", 400, errs.CodeDuplicateField, "data.k"},
 		// A key in another case: encoding/json would match it to the field.
-		{"key in another case", `{"AMOUNT":"3.00"}`, "", 400, problem.CodeUnknownField, "AMOUNT"},
-		{"nested key in another case", `{"inner":{"Flag":true}}`, "", 400, problem.CodeUnknownField, "inner.Flag"},
-		{"array element key in another case", `{"items":[{"ID":"a"}]}`, "", 400, problem.CodeUnknownField, "items[0].ID"},
+		{"key in another case", `{"AMOUNT":"3.00"}`, "", 400, errs.CodeUnknownField, "AMOUNT"},
+		{"nested key in another case", `{"inner":{"Flag":true}}`, "", 400, errs.CodeUnknownField, "inner.Flag"},
+		{"array element key in another case", `{"items":[{"ID":"a"}]}`, "", 400, errs.CodeUnknownField, "items[0].ID"},
 		{"map keys keep their case", `{"data":{"K":"1","k":"2"}}`, "", 0, "", ""},
 	}
 	for _, c := range cases {
@@ -77,12 +78,12 @@ func TestDecode(t *testing.T) {
 				}
 				return
 			}
-			var p *problem.Error
+			var p *errs.Error
 			if !errors.As(err, &p) {
 				t.Fatalf("want problem, got %v", err)
 			}
-			if p.Status != c.status || p.Code != c.code {
-				t.Fatalf("got %d %s want %d %s (%v)", p.Status, p.Code, c.status, c.code, err)
+			if problem.Status(p.Kind) != c.status || p.Code != c.code {
+				t.Fatalf("got %d %s want %d %s (%v)", problem.Status(p.Kind), p.Code, c.status, c.code, err)
 			}
 			if c.field != "" && (len(p.Fields) != 1 || p.Fields[0].Field != c.field) {
 				t.Fatalf("fields %+v want %s", p.Fields, c.field)
@@ -112,13 +113,13 @@ func TestDecodeOptional(t *testing.T) {
 		t.Fatal(present, err)
 	}
 	present, err = DecodeOptional(httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(`{"nope":1}`)), &s)
-	if !present || problem.From(err).Code != problem.CodeUnknownField {
+	if !present || problem.From(err).Code != errs.CodeUnknownField {
 		t.Fatal(present, err)
 	}
 }
 
 func TestDecodeNonPointerIsOurBug(t *testing.T) {
-	if p := problem.From(DecodeBytes([]byte(`{}`), sample{})); p.Status != 500 {
+	if p := problem.From(DecodeBytes([]byte(`{}`), sample{})); problem.Status(p.Kind) != 500 {
 		t.Fatalf("%+v", p)
 	}
 }
@@ -132,7 +133,7 @@ func TestQuery(t *testing.T) {
 	r = httptest.NewRequest(http.MethodGet, "/a?limit=5&limit=6&bogus=1&zz=2", nil)
 	_, err = Query(r, "limit")
 	p := problem.From(err)
-	if p.Status != 400 || len(p.Fields) != 3 || p.Fields[0].Field != "bogus" || p.Fields[1].Field != "limit" || p.Fields[2].Field != "zz" {
+	if problem.Status(p.Kind) != 400 || len(p.Fields) != 3 || p.Fields[0].Field != "bogus" || p.Fields[1].Field != "limit" || p.Fields[2].Field != "zz" {
 		t.Fatalf("%+v", p)
 	}
 }
@@ -148,12 +149,12 @@ func FuzzDecodeBytes(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var p *problem.Error
+		var p *errs.Error
 		if !errors.As(err, &p) {
 			t.Fatalf("non-problem error %T %v", err, err)
 		}
-		if p.Status != 400 {
-			t.Fatalf("bad input must be a 400, got %d %s for %q", p.Status, p.Code, body)
+		if problem.Status(p.Kind) != 400 {
+			t.Fatalf("bad input must be a 400, got %d %s for %q", problem.Status(p.Kind), p.Code, body)
 		}
 		if p.Code == "" || p.Detail == "" {
 			t.Fatalf("problem without code/detail: %+v", p)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -47,6 +48,16 @@ func JSON(status int, v any) (*Response, error) {
 	return &Response{Status: status, Header: h, Body: b}, nil
 }
 
+// JSONAt is JSON with a Location header naming the resource the request made (201 Created, or
+// 202 Accepted for one that is still being made).
+func JSONAt(status int, location string, v any) (*Response, error) {
+	resp, err := JSON(status, v)
+	if err == nil {
+		resp.Header.Set("Location", location)
+	}
+	return resp, err
+}
+
 // Empty is a response with no body (e.g. 204).
 func Empty(status int) *Response { return &Response{Status: status, Header: http.Header{}} }
 
@@ -55,17 +66,17 @@ func Empty(status int) *Response { return &Response{Status: status, Header: http
 func ErrorResponse(ctx context.Context, err error) *Response {
 	p := problem.From(err)
 	if p == nil {
-		p = problem.Internal(errors.New("error response without an error"))
+		p = errs.Internal(errors.New("error response without an error"))
 	}
-	body, mErr := json.Marshal(p.Document(correlation.FromContext(ctx)))
+	body, mErr := json.Marshal(problem.Render(p, correlation.FromContext(ctx)))
 	if mErr != nil {
 		// A Document is strings and ints; this cannot fail, but never answer without a body.
-		body = []byte(`{"type":"` + problem.TypePrefix + problem.CodeInternal + `","title":"Internal Server Error","status":500,"code":"internal"}`)
-		p = problem.Internal(mErr)
+		body = []byte(`{"type":"` + problem.TypePrefix + errs.CodeInternal + `","title":"Internal Server Error","status":500,"code":"internal"}`)
+		p = errs.Internal(mErr)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", problem.ContentType)
-	return &Response{Status: p.Status, Header: h, Body: body, ErrorCode: p.Code}
+	return &Response{Status: problem.Status(p.Kind), Header: h, Body: body, ErrorCode: p.Code}
 }
 
 // Outcome reports the status and problem code a handler's result amounts to, whether it came
@@ -73,10 +84,10 @@ func ErrorResponse(ctx context.Context, err error) *Response {
 func Outcome(resp *Response, err error) (status int, code string) {
 	if err != nil {
 		p := problem.From(err)
-		return p.Status, p.Code
+		return problem.Status(p.Kind), p.Code
 	}
 	if resp == nil {
-		return http.StatusInternalServerError, problem.CodeInternal
+		return http.StatusInternalServerError, errs.CodeInternal
 	}
 	return resp.Status, resp.ErrorCode
 }

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"holdfast/shared/platform/errs"
 	"reflect"
 	"strings"
-
-	"holdfast/shared/platform/problem"
 )
 
 // checkKeys refuses what encoding/json would quietly accept and a proxy or another parser could
@@ -86,8 +85,8 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				at = path + "." + key
 			}
 			if seen[key] {
-				return &keyProblem{problem.BadRequest(problem.CodeDuplicateField, "The body names a field twice.",
-					problem.Field(at, "appears more than once"))}
+				return &keyProblem{errs.BadRequest(errs.CodeDuplicateField, "The body names a field twice.",
+					errs.Field(at, "appears more than once"))}
 			}
 			seen[key] = true
 			next := elem
@@ -96,8 +95,8 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				if !exact {
 					for name := range fields {
 						if strings.EqualFold(name, key) {
-							return &keyProblem{problem.BadRequest(problem.CodeUnknownField, "The body has a field this route does not accept.",
-								problem.Field(at, "is not a known field (did you mean "+name+"? names are case-sensitive)"))}
+							return &keyProblem{errs.BadRequest(errs.CodeUnknownField, "The body has a field this route does not accept.",
+								errs.Field(at, "is not a known field (did you mean "+name+"? names are case-sensitive)"))}
 						}
 					}
 				}

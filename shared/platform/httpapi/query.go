@@ -1,11 +1,10 @@
 package httpapi
 
 import (
+	"holdfast/shared/platform/errs"
 	"net/http"
 	"slices"
 	"sort"
-
-	"holdfast/shared/platform/problem"
 )
 
 // Query returns the request's query parameters, each at most once, rejecting any parameter not
@@ -17,7 +16,7 @@ func Query(r *http.Request, allowed ...string) (map[string]string, error) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	var v problem.Validator
+	var v errs.Validator
 	out := make(map[string]string, len(values))
 	for _, k := range names {
 		switch {

@@ -39,7 +39,9 @@ func Header(r *http.Request, name string) string {
 	return strings.Join(r.Header.Values(name), ",")
 }
 
-// PathParams returns the route's path parameters (also available as r.PathValue(name)).
+// PathParams returns the route's path parameters as the gateway event gave them, for middleware
+// that handles any route (authz, audit). Serve also sets each as r.PathValue(name), which is how
+// a handler reads one.
 func PathParams(ctx context.Context) map[string]string {
 	if ev := eventFrom(ctx); ev != nil && ev.PathParameters != nil {
 		return ev.PathParameters

@@ -11,9 +11,9 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/logging"
-	"holdfast/shared/platform/problem"
 )
 
 // ServeOptions configure the outermost step of the chain.
@@ -69,7 +69,7 @@ func Serve(opts ServeOptions, h Handler) http.Handler {
 func call(h Handler, r *http.Request) (resp *Response, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			resp, err = nil, problem.Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			resp, err = nil, errs.Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 		}
 	}()
 	return h(r)

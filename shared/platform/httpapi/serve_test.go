@@ -15,6 +15,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/logging"
 	"holdfast/shared/platform/problem"
@@ -45,7 +46,7 @@ func TestCorrelationIDAcceptedOrGeneratedAndAlwaysEchoed(t *testing.T) {
 	var seen string
 	h := func(r *http.Request) (*Response, error) {
 		seen = correlation.FromContext(r.Context())
-		return nil, problem.NotFound("")
+		return nil, errs.NotFound("")
 	}
 	cases := []struct {
 		sent string
@@ -190,7 +191,7 @@ func TestChainOrderAndOutcome(t *testing.T) {
 	if strings.Join(order, "") != "abc" {
 		t.Fatal(order)
 	}
-	if s, c := Outcome(nil, problem.Conflict("x", "y")); s != 409 || c != "x" {
+	if s, c := Outcome(nil, errs.Conflict("x", "y")); s != 409 || c != "x" {
 		t.Fatal(s, c)
 	}
 	if s, c := Outcome(Empty(201), nil); s != 201 || c != "" {

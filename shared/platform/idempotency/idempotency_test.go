@@ -19,6 +19,7 @@ import (
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/lambdahttp"
@@ -62,10 +63,10 @@ func newFixture(t *testing.T, mode authz.Idempotency) *fixture {
 			time.Sleep(f.delay)
 			if f.fail5.Load() > 0 {
 				f.fail5.Add(-1)
-				return nil, problem.Unavailable("")
+				return nil, errs.Unavailable("")
 			}
 			if in.Amount == "0" {
-				return nil, problem.Unprocessable("amount_zero", "Nothing to pay.")
+				return nil, errs.Unprocessable("amount_zero", "Nothing to pay.")
 			}
 			resp, err := httpapi.JSON(http.StatusCreated, map[string]string{"paymentId": uuid.NewString(), "amount": in.Amount})
 			if resp != nil {

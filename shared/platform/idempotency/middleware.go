@@ -12,9 +12,9 @@ import (
 	"net/http"
 	"time"
 
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
-	"holdfast/shared/platform/problem"
 )
 
 // Headers.
@@ -67,22 +67,39 @@ func canonical(body []byte) []byte {
 	return out
 }
 
+// Key is the request's Idempotency-Key header, "" when it has none. On a route whose policy
+// takes a key, the middleware has already refused a malformed one.
+func Key(r *http.Request) string { return httpapi.Header(r, HeaderKey) }
+
+// RequireKey is Key, refusing an absent or malformed key exactly as the middleware does.
+func RequireKey(r *http.Request) (string, error) {
+	key := Key(r)
+	return key, checkKey(key)
+}
+
+func checkKey(key string) error {
+	if key == "" {
+		return errs.BadRequest(CodeKeyRequired, "This route needs an Idempotency-Key header.",
+			errs.Field(HeaderKey, "is required"))
+	}
+	if !ValidKey(key) {
+		return errs.BadRequest(CodeKeyInvalid, "The Idempotency-Key header is not valid.",
+			errs.Field(HeaderKey, "must be 1..255 printable ASCII characters"))
+	}
+	return nil
+}
+
 // Middleware is the chain's idempotency step for route, innermost before the handler.
 func Middleware(store *Store, route string, required bool, log *slog.Logger) httpapi.Middleware {
 	return func(next httpapi.Handler) httpapi.Handler {
 		return func(r *http.Request) (*httpapi.Response, error) {
 			ctx := r.Context()
-			key := httpapi.Header(r, HeaderKey)
-			if key == "" {
-				if required {
-					return nil, problem.BadRequest(CodeKeyRequired, "This route needs an Idempotency-Key header.",
-						problem.Field(HeaderKey, "is required"))
-				}
+			key := Key(r)
+			if key == "" && !required {
 				return next(r)
 			}
-			if !ValidKey(key) {
-				return nil, problem.BadRequest(CodeKeyInvalid, "The Idempotency-Key header is not valid.",
-					problem.Field(HeaderKey, "must be 1..255 printable ASCII characters"))
+			if err := checkKey(key); err != nil {
+				return nil, err
 			}
 			body, err := httpapi.ReadBody(r)
 			if err != nil {
@@ -104,7 +121,7 @@ func Middleware(store *Store, route string, required bool, log *slog.Logger) htt
 
 			resp, herr := next(r)
 			if herr == nil && resp == nil {
-				herr = problem.Internal(errors.New("handler returned neither a response nor an error"))
+				herr = errs.Internal(errors.New("handler returned neither a response nor an error"))
 			}
 
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)

@@ -29,7 +29,7 @@ import (
 	"github.com/google/uuid"
 
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 // Defaults.
@@ -146,7 +146,7 @@ func (s *Store) Begin(ctx context.Context, subject, route, key, requestHash stri
 			continue // deleted (released) between our write and our read: try again
 		}
 		if old.RequestHash != requestHash {
-			return nil, nil, problem.Unprocessable(CodeKeyReuse,
+			return nil, nil, errs.Unprocessable(CodeKeyReuse,
 				"This Idempotency-Key was used with a different request.")
 		}
 		if old.State == stateDone {
@@ -174,7 +174,7 @@ func (s *Store) Begin(ctx context.Context, subject, route, key, requestHash stri
 }
 
 func inFlight() error {
-	return problem.Conflict(CodeInFlight, "A request with this Idempotency-Key is still being processed; retry later.")
+	return errs.Conflict(CodeInFlight, "A request with this Idempotency-Key is still being processed; retry later.")
 }
 
 func num(n int64) types.AttributeValue {

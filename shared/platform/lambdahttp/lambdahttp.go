@@ -24,6 +24,7 @@ import (
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/logging"
@@ -120,7 +121,7 @@ func routeGuard(routeKey string) httpapi.Middleware {
 		return func(r *http.Request) (*httpapi.Response, error) {
 			if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok &&
 				rc.RouteKey != "" && rc.RouteKey != routeKey {
-				return nil, problem.Internal(fmt.Errorf("function for %q invoked for route %q", routeKey, rc.RouteKey))
+				return nil, errs.Internal(fmt.Errorf("function for %q invoked for route %q", routeKey, rc.RouteKey))
 			}
 			return next(r)
 		}
@@ -142,7 +143,7 @@ func (f *Function) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRequest
 	id := correlation.Accept(headerOf(ev, correlation.Header))
 	ctx = correlation.With(ctx, id)
 	f.log.ErrorContext(ctx, "event not convertible to a request", "route", f.route, "err", err)
-	out := httpapi.ErrorResponse(ctx, problem.BadRequest(problem.CodeMalformedJSON, "The request could not be read.").WithCause(err))
+	out := httpapi.ErrorResponse(ctx, errs.BadRequest(errs.CodeMalformedJSON, "The request could not be read.").WithCause(err))
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: out.Status,
 		Headers:    map[string]string{"Content-Type": problem.ContentType, correlation.Header: id, "Cache-Control": "no-store"},

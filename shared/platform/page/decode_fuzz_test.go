@@ -2,14 +2,13 @@ package page
 
 import (
 	"encoding/base64"
+	"holdfast/shared/platform/errs"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"holdfast/shared/platform/problem"
 )
 
 // The list routes' decoders of untrusted query parameters: `?limit=` and `?cursor=`. The seeds
@@ -40,7 +39,7 @@ func FuzzLimit(f *testing.F) {
 			return
 		}
 		if err != nil {
-			if field(err) != problem.CodeValidation+":limit" {
+			if field(err) != errs.CodeValidation+":limit" {
 				t.Fatalf("%q: rejected without naming limit: %v", s, err)
 			}
 			return

@@ -11,12 +11,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"holdfast/shared/platform/errs"
 	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"holdfast/shared/platform/problem"
 )
 
 // MaxCursor bounds an encoded cursor's length.
@@ -35,7 +34,7 @@ func Limit(q map[string]string, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > max || len(s) > 4 || strconv.Itoa(n) != s {
-		return 0, problem.Validation(problem.Field("limit", fmt.Sprintf("must be an integer between 1 and %d", max)))
+		return 0, errs.Validation(errs.Field("limit", fmt.Sprintf("must be an integer between 1 and %d", max)))
 	}
 	return n, nil
 }
@@ -70,8 +69,8 @@ func Decode(q map[string]string, bound map[string]string, keys ...string) (map[s
 	if !ok {
 		return nil, nil
 	}
-	bad := problem.BadRequest(CodeInvalidCursor, "The cursor is not one this list issued.",
-		problem.Field("cursor", "is not a cursor this list issued"))
+	bad := errs.BadRequest(CodeInvalidCursor, "The cursor is not one this list issued.",
+		errs.Field("cursor", "is not a cursor this list issued"))
 	if len(s) > MaxCursor {
 		return nil, bad
 	}

@@ -2,17 +2,17 @@ package page
 
 import (
 	"errors"
+	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/problem"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"holdfast/shared/platform/problem"
 )
 
 func field(err error) string {
-	var p *problem.Error
-	if !errors.As(err, &p) || p.Status != 400 || len(p.Fields) != 1 {
+	var p *errs.Error
+	if !errors.As(err, &p) || problem.Status(p.Kind) != 400 || len(p.Fields) != 1 {
 		return ""
 	}
 	return p.Code + ":" + p.Fields[0].Field
@@ -29,7 +29,7 @@ func TestLimit(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"0", "101", "-1", "ten", "1.5", "00001", ""} {
-		if _, err := Limit(map[string]string{"limit": q}, 25, 100); field(err) != problem.CodeValidation+":limit" {
+		if _, err := Limit(map[string]string{"limit": q}, 25, 100); field(err) != errs.CodeValidation+":limit" {
 			t.Errorf("%q accepted: %v", q, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -24,34 +25,26 @@ func TestLedgerProblemMapsEveryCode(t *testing.T) {
 		{ledger.ErrUnavailable, 503, "ledger_unavailable"},
 		{ledger.ErrOutcomeUnknown, 503, "ledger_outcome_unknown"},
 		{ledger.ErrInconsistent, 500, "ledger_inconsistent"},
-		{ledger.ErrNotFound, 404, problem.CodeNotFound},
-		{ledger.ErrInvalidCursor, 400, problem.CodeValidation},
-		{ledger.ErrInvalidAccount, 400, problem.CodeValidation},
+		{ledger.ErrNotFound, 404, errs.CodeNotFound},
+		{ledger.ErrInvalidCursor, 400, errs.CodeInvalidCursor},
+		{ledger.ErrInvalidAccount, 400, ledger.CodeInvalidAccount},
 		{ledger.ErrDigestConflict, 409, "digest_conflict"},
-		{ledger.ErrInvalidTransaction, 500, problem.CodeInternal},
-		{errors.New("dynamodb: secret internals"), 500, problem.CodeInternal},
+		{ledger.ErrInvalidTransaction, 500, ledger.CodeInvalidTransaction},
+		{errors.New("dynamodb: secret internals"), 500, errs.CodeInternal},
 	}
 	for _, c := range cases {
-		wrapped := fmt.Errorf("commit: %w", &ledger.Error{Code: codeOf(c.err), Detail: "internal detail xyz", Cause: errors.New("aws text")})
-		if codeOf(c.err) == "" {
-			wrapped = c.err
+		wrapped := c.err
+		if e, ok := errs.As(c.err); ok {
+			wrapped = fmt.Errorf("commit: %w", e.WithCause(errors.New("aws text")))
 		}
-		p := problem.From(ledgerProblem(wrapped))
-		if p.Status != c.status || p.Code != c.code {
-			t.Errorf("%v → %d %s", c.err, p.Status, p.Code)
+		p := problem.From(keyReuse(wrapped))
+		if problem.Status(p.Kind) != c.status || p.Code != c.code {
+			t.Errorf("%v → %d %s", c.err, problem.Status(p.Kind), p.Code)
 		}
 		if strings.Contains(p.Detail, "aws text") || strings.Contains(p.Detail, "secret") {
 			t.Errorf("%v leaks: %q", c.err, p.Detail)
 		}
 	}
-}
-
-func codeOf(err error) string {
-	var le *ledger.Error
-	if errors.As(err, &le) {
-		return le.Code
-	}
-	return ""
 }
 
 func TestSummarizeNamesTheLowestBrokenAccount(t *testing.T) {
