@@ -102,11 +102,7 @@ func Book(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		audit.SetEntity(ctx, "appointment", booked.ID)
-		resp, err := httpapi.JSON(http.StatusCreated, viewAppointment(booked))
-		if err == nil {
-			resp.Header.Set("Location", "/api/v1/appointments/"+booked.ID)
-		}
-		return resp, err
+		return httpapi.JSONAt(http.StatusCreated, "/api/v1/appointments/"+booked.ID, viewAppointment(booked))
 	}, nil
 }
 

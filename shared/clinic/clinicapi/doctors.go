@@ -55,11 +55,7 @@ func CreateDoctor(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := st.PutDoctor(ctx, doc); err != nil {
 			return nil, err
 		}
-		resp, err := httpapi.JSON(http.StatusCreated, viewDoctor(doc))
-		if err == nil {
-			resp.Header.Set("Location", "/api/v1/doctors/"+doc.ID)
-		}
-		return resp, err
+		return httpapi.JSONAt(http.StatusCreated, "/api/v1/doctors/"+doc.ID, viewDoctor(doc))
 	}, nil
 }
 

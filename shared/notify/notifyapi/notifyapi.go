@@ -1,0 +1,23 @@
+package notifyapi
+
+import (
+	"holdfast/shared/notify/notifyqueue"
+	"holdfast/shared/notify/notifystore"
+	"holdfast/shared/platform/httpapi"
+)
+
+// Problem codes of the notification routes.
+const (
+	CodeTenantNotRegistered = "tenant_not_registered"
+	CodeTenantExists        = "tenant_exists"
+)
+
+// EnvSource yields the notification environment; production reads the OS once at start-up.
+type EnvSource func() notifyqueue.Env
+
+func store(d *httpapi.Deps, env notifyqueue.Env) (*notifystore.Store, error) {
+	if err := env.Require(true, false); err != nil {
+		return nil, err
+	}
+	return notifystore.New(d.DynamoDB, env.Table), nil
+}
