@@ -214,7 +214,7 @@ func TestScheduleRunDeliversAsOf(t *testing.T) {
 }
 
 // The local cloud's own endpoints move time and fire jobs for everyone: the public HTTP port
-// serves them only to an admin of the dev issuer (issue 11, item 13), and a refused call
+// serves them only to an admin of the dev issuer, and a refused call
 // changes nothing.
 func TestLocalEndpointsNeedALocalAdmin(t *testing.T) {
 	cases := []struct {

@@ -156,7 +156,9 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("deploy template: %w", err)
 	}
 	d := c.Deployment
-	if opts.DynamoDBDir != "" && c.Emulator.Owned() && c.Emulator.Engine != nil {
+	// The engine runs in this process only beside a moto this process started, so kept tables
+	// always meet a fresh bus and fresh queues here.
+	if opts.DynamoDBDir != "" && c.Emulator.Engine != nil {
 		n, err := forgetPublished(ctx, dynamodb.NewFromConfig(cfg), d)
 		if err != nil {
 			return nil, err

@@ -191,7 +191,7 @@ func TestCalculatorRoute(t *testing.T) {
 		"principal=1&annualRate=abc&tenureMonths=1":            "annualRate",
 		"principal=1&annualRate=1&tenureMonths=1&evil=1":       "evil",
 		"principal=1&annualRate=1&tenureMonths=1&startDate=20": "startDate",
-		// Due dates in the year 10000 (issue 11, item 12): dates are bounded to 2000–2099.
+		// Due dates in the year 10000: dates are bounded to 2000–2099.
 		"principal=1&annualRate=1&tenureMonths=1&startDate=9999-12-31": "startDate",
 		"principal=1&annualRate=1&tenureMonths=1&startDate=1999-12-31": "startDate",
 	} {

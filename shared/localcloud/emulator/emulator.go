@@ -238,9 +238,6 @@ func startMoto(ctx context.Context, argv []string, out io.Writer) (*Emulator, er
 	return e, nil
 }
 
-// Owned reports whether this process started the emulator (and so may reset it freely).
-func (e *Emulator) Owned() bool { return e.cmd != nil }
-
 // Reset clears all emulator state (the engine's tables and moto's /moto-api/reset; milliseconds).
 func (e *Emulator) Reset(ctx context.Context) error {
 	if e.Engine != nil {

@@ -397,23 +397,3 @@ func (st *Store) RecordSandbox(ctx context.Context, d notify.SandboxDelivery) (n
 	}
 	return d, nil
 }
-
-// SandboxDeliveries lists a tenant's sandbox deliveries on a channel in delivery order
-// (Query gsi1 SANDBOX#tenant#channel).
-func (st *Store) SandboxDeliveries(ctx context.Context, tenant string, c notify.Channel, limit int32) ([]notify.SandboxDelivery, error) {
-	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String(gsi1), Limit: aws.Int32(limit),
-		KeyConditionExpression:    aws.String("gsi1pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("SANDBOX#" + tenant + "#" + string(c))}})
-	if err != nil {
-		return nil, fmt.Errorf("list sandbox deliveries: %w", err)
-	}
-	var items []sandboxItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, err
-	}
-	ds := make([]notify.SandboxDelivery, 0, len(items))
-	for _, it := range items {
-		ds = append(ds, it.delivery())
-	}
-	return ds, nil
-}

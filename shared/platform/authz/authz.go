@@ -81,7 +81,7 @@ func table() map[string]Policy {
 		"PATCH /api/v1/me": {Action: "profile.update", Roles: []string{customer, identity.RolePatient},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
 		"GET /api/v1/audit": {Action: "audit.list", Roles: []string{admin, auditor}},
-		// wallet and ledger (issue 3): a customer moves and reads only wallet:<own sub>; the
+		// wallet and ledger: a customer moves and reads only wallet:<own sub>; the
 		// verify handler asks RequireOwner with the wallet's user (other accounts: overrides only).
 		"POST /api/v1/wallet/deposits": {Action: "wallet.deposit", Roles: []string{customer},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyRequired},
@@ -92,7 +92,6 @@ func table() map[string]Policy {
 		"GET /api/v1/ledger/accounts/{id}/verify": {Action: "ledger.verify", Roles: []string{customer, admin, auditor},
 			Ownership: OwnerSelf, OverrideRoles: []string{admin, auditor}},
 		"GET /api/v1/ledger/digests": {Action: "ledger.digests", Roles: []string{admin, auditor}},
-		// ==== ledger (insert above this line) ====
 		"POST /api/v1/loans": {Action: "loan.apply", Roles: []string{identity.RoleCustomer},
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
 		"GET /api/v1/loans": {Action: "loan.list", Roles: []string{identity.RoleCustomer}, Ownership: OwnerSelf},
@@ -118,7 +117,6 @@ func table() map[string]Policy {
 		"GET /api/v1/fraud/alerts": {Action: "fraud.alerts", Roles: []string{identity.RoleAdmin}},
 		// the approvers' work queue: loans awaiting an approval decision (admins oversee it)
 		"GET /api/v1/approvals": {Action: "loan.review-queue", Roles: []string{identity.RoleApprover, identity.RoleAdmin}},
-		// ==== lending (insert above this line) ====
 		"POST /api/v1/notify": {Action: "notify.send", Roles: []string{identity.RoleService},
 			Mutating: true, Ownership: OwnerTenant},
 		"GET /api/v1/notifications/{id}": {Action: "notify.read", Roles: []string{identity.RoleService, admin},
@@ -128,7 +126,6 @@ func table() map[string]Policy {
 		"POST /api/v1/tenants": {Action: "tenant.create", Roles: []string{admin},
 			Mutating: true, Idempotency: IdempotencyOptional},
 		"GET /api/v1/tenants": {Action: "tenant.list", Roles: []string{admin}},
-		// ==== notify (insert above this line) ====
 		// clinic queue: patients book and check in for themselves (the handler asks
 		// RequireOwner with the appointment's patient); staff act on any appointment.
 		"POST /api/v1/doctors": {Action: "clinic.doctor.create", Roles: []string{identity.RoleAdmin},
@@ -164,7 +161,6 @@ func table() map[string]Policy {
 		"POST /api/v1/doctors/{id}/display-tokens": {Action: "clinic.display_token.issue",
 			Roles: []string{identity.RoleReceptionist, identity.RoleAdmin}, Mutating: true},
 		"GET /board/{doctorId}": {Action: "clinic.board.page", Public: true},
-		// ==== clinic (insert above this line) ====
 	}
 }
 

@@ -102,9 +102,6 @@ func NewBusPublisher(api PutEventsAPI, busName string, opts BusPublisherOptions)
 	return &BusPublisher{api: api, bus: busName, maxTry: opts.MaxAttempts, backoff: opts.BaseBackoff}, nil
 }
 
-// Bus is the name or ARN the publisher puts events on.
-func (p *BusPublisher) Bus() string { return p.bus }
-
 // Publish puts envelopes on the bus in order, in chunks of at most ten entries and 256 KiB.
 // Entries the bus rejects are resent, alone, up to MaxAttempts calls per chunk. When a chunk still
 // has rejected entries, or its call fails, the chunks after it are not attempted.

@@ -53,7 +53,7 @@ func TestDecode(t *testing.T) {
 		{"65 KiB", big, "", 400, errs.CodeBodyTooLarge, ""},
 		{"bad utf8", "{\"amount\":\"\xff\"}", "", 400, errs.CodeMalformedJSON, ""},
 		{"wrong media type", `{"amount":"1"}`, "text/plain", 415, errs.CodeUnsupportedMediaType, ""},
-		// A key twice: encoding/json keeps the last, a proxy may keep the first (issue 11).
+		// A key twice: encoding/json keeps the last, a proxy may keep the first.
 		{"duplicate key", `{"amount":"1.00","amount":"9999.00"}`, "", 400, errs.CodeDuplicateField, "amount"},
 		{"duplicate nested key", `{"inner":{"flag":false,"flag":true}}`, "", 400, errs.CodeDuplicateField, "inner.flag"},
 		{"duplicate key in an array element", `{"items":[{"id":"a"},{"id":"b","id":"c"}]}`, "", 400, errs.CodeDuplicateField, "items[1].id"},

@@ -75,28 +75,9 @@ type Store struct {
 	retention time.Duration
 }
 
-// Option adjusts a Store.
-type Option func(*Store)
-
-// WithLease sets how long a claim blocks other attempts before it may be taken over.
-func WithLease(d time.Duration) Option { return func(s *Store) { s.lease = d } }
-
-// WithRetention sets how long answers are kept (never below MinRetention).
-func WithRetention(d time.Duration) Option {
-	return func(s *Store) {
-		if d > MinRetention {
-			s.retention = d
-		}
-	}
-}
-
-// NewStore returns a store over table.
-func NewStore(db *dynamodb.Client, table string, clk clock.Clock, opts ...Option) *Store {
-	s := &Store{db: db, table: table, clock: clk, lease: DefaultLease, retention: MinRetention}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+// NewStore returns a store over table, with the default lease and the minimum retention.
+func NewStore(db *dynamodb.Client, table string, clk clock.Clock) *Store {
+	return &Store{db: db, table: table, clock: clk, lease: DefaultLease, retention: MinRetention}
 }
 
 // RecordKey is the partition key for a key used by subject on route.
