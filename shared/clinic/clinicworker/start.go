@@ -65,7 +65,7 @@ func StartBroadcaster() {
 	}
 	conns := &wsconn.Store{DB: e.db, Table: e.cfg.ConnectionsTable}
 	b := &Broadcaster{Store: e.store, Connections: conns, Clock: e.clk, Log: e.log,
-		Poster: &wsconn.Sender{API: wsconn.NewManagementClient(awsCfg, os.Getenv("WEBSOCKET_ENDPOINT"),
+		Poster: &wsconn.Sender{API: wsconn.NewManagementClient(awsCfg, e.cfg.ConnectionsEndpoint(),
 			func(o *apigatewaymanagementapi.Options) { o.RetryMaxAttempts = 1 }), Store: conns},
 		Metrics: metrics.New(os.Stdout, metrics.Namespace, map[string]string{"function": e.cfg.FunctionName})}
 	lambda.Start(b.Handle)
