@@ -28,8 +28,13 @@ const (
 	CodeTenantExists        = "tenant_exists"
 )
 
-// EnvSource yields the notification environment; production reads the OS once at start-up.
+// EnvSource yields the notification environment; production derives it from the function's
+// configuration (configEnv).
 type EnvSource func() notifyqueue.Env
+
+func configEnv(d *httpapi.Deps) EnvSource {
+	return func() notifyqueue.Env { return notifyqueue.EnvOf(d.Config) }
+}
 
 func store(d *httpapi.Deps, env notifyqueue.Env) (*notifystore.Store, error) {
 	if err := env.Require(true, false); err != nil {
@@ -47,7 +52,7 @@ type acceptedView struct {
 
 // Send builds POST /api/v1/notify.
 func Send(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return SendWith(notifyqueue.EnvFromOS)(ctx, d)
+	return SendWith(configEnv(d))(ctx, d)
 }
 
 // SendWith builds POST /api/v1/notify with an explicit environment (tests).
@@ -152,7 +157,7 @@ type notificationView struct {
 
 // Get builds GET /api/v1/notifications/{id}.
 func Get(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return GetWith(notifyqueue.EnvFromOS)(ctx, d)
+	return GetWith(configEnv(d))(ctx, d)
 }
 
 // GetWith builds GET /api/v1/notifications/{id} with an explicit environment.
@@ -242,7 +247,7 @@ func viewTenant(t notify.Tenant, env notifyqueue.Env) tenantView {
 
 // CreateTenant builds POST /api/v1/tenants.
 func CreateTenant(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return CreateTenantWith(notifyqueue.EnvFromOS)(ctx, d)
+	return CreateTenantWith(configEnv(d))(ctx, d)
 }
 
 // CreateTenantWith builds POST /api/v1/tenants with an explicit environment.
@@ -298,7 +303,7 @@ type tenantPage struct {
 
 // ListTenants builds GET /api/v1/tenants?limit=&cursor=.
 func ListTenants(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return ListTenantsWith(notifyqueue.EnvFromOS)(ctx, d)
+	return ListTenantsWith(configEnv(d))(ctx, d)
 }
 
 // ListTenantsWith builds GET /api/v1/tenants with an explicit environment.
@@ -362,7 +367,7 @@ type redriveView struct {
 
 // Redrive builds POST /api/v1/notifications/dead-letters/redrive.
 func Redrive(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return RedriveWith(notifyqueue.EnvFromOS)(ctx, d)
+	return RedriveWith(configEnv(d))(ctx, d)
 }
 
 // RedriveWith builds the redrive route with an explicit environment.
