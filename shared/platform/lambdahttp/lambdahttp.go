@@ -128,7 +128,7 @@ func (f *Function) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRequest
 	// bare 500 without a correlation ID.
 	id := correlation.Accept(headerOf(ev, correlation.Header))
 	ctx = correlation.With(ctx, id)
-	f.log.ErrorContext(ctx, "event not convertible to a request", "route", f.route, "err", err)
+	f.log.ErrorContext(ctx, "event not convertible to a request", "route", f.route, "error", err)
 	out := httpapi.ErrorResponse(ctx, problem.BadRequest(problem.CodeMalformedJSON, "The request could not be read.").WithCause(err))
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: out.Status,
