@@ -1,6 +1,9 @@
 // Command analytics-sink consumes the analytics queue.
 package main
 
-import "holdfast/shared/platform/analytics"
+import (
+	"holdfast/shared/platform/analytics"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { analytics.Start() }
+func main() { lambdastart.Start(analytics.BuildSink) }

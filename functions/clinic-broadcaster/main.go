@@ -1,6 +1,9 @@
 // Command clinic-broadcaster posts each changed queue's snapshot to every watching socket.
 package main
 
-import "holdfast/shared/clinic/clinicworker"
+import (
+	"holdfast/shared/clinic/clinicworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { clinicworker.StartBroadcaster() }
+func main() { lambdastart.Start(clinicworker.BuildBroadcaster) }

@@ -4,6 +4,7 @@ package main
 import (
 	"holdfast/shared/clinic/clinicrelay"
 	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/lambdastart"
 )
 
-func main() { events.StartRelay(clinicrelay.Map) }
+func main() { lambdastart.Start(events.BuildRelay(clinicrelay.Map)) }

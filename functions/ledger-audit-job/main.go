@@ -1,6 +1,9 @@
 // Command ledger-audit-job runs the scheduled whole-ledger check.
 package main
 
-import "holdfast/shared/ledger/ledgerapi"
+import (
+	"holdfast/shared/ledger/ledgerapi"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { ledgerapi.StartJob((*ledgerapi.Jobs).Audit) }
+func main() { lambdastart.Start(ledgerapi.BuildJob((*ledgerapi.Jobs).Audit)) }

@@ -1,6 +1,9 @@
 // Command ledger-digest-job records a ledger digest every 5 minutes.
 package main
 
-import "holdfast/shared/ledger/ledgerapi"
+import (
+	"holdfast/shared/ledger/ledgerapi"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { ledgerapi.StartJob((*ledgerapi.Jobs).Digest) }
+func main() { lambdastart.Start(ledgerapi.BuildJob((*ledgerapi.Jobs).Digest)) }

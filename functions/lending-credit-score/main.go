@@ -1,6 +1,9 @@
 // Command lending-credit-score is the credit-score updater (ledger events).
 package main
 
-import "holdfast/shared/lending/lendingworker"
+import (
+	"holdfast/shared/lending/lendingworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { lendingworker.Start((*lendingworker.Worker).CreditScore) }
+func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).CreditScore)) }

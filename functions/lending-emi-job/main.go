@@ -1,6 +1,9 @@
 // Command lending-emi-job is the daily EMI job.
 package main
 
-import "holdfast/shared/lending/lendingworker"
+import (
+	"holdfast/shared/lending/lendingworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { lendingworker.Start((*lendingworker.Worker).EMIJob) }
+func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).EMIJob)) }

@@ -1,6 +1,9 @@
 // Command lending-fraud is the fraud detector (ledger events).
 package main
 
-import "holdfast/shared/lending/lendingworker"
+import (
+	"holdfast/shared/lending/lendingworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { lendingworker.Start((*lendingworker.Worker).Fraud) }
+func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).Fraud)) }

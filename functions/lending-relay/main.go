@@ -4,6 +4,7 @@ package main
 import (
 	"holdfast/shared/lending/lendingrelay"
 	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/lambdastart"
 )
 
-func main() { events.StartRelay(lendingrelay.Map) }
+func main() { lambdastart.Start(events.BuildRelay(lendingrelay.Map)) }

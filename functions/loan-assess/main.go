@@ -1,6 +1,9 @@
 // Command loan-assess is the risk-assessment worker (LoanSubmitted events).
 package main
 
-import "holdfast/shared/lending/lendingworker"
+import (
+	"holdfast/shared/lending/lendingworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { lendingworker.Start((*lendingworker.Worker).Assess) }
+func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).Assess)) }

@@ -1,6 +1,9 @@
 // Command loan-disbursal is the disbursal.fifo consumer.
 package main
 
-import "holdfast/shared/lending/lendingworker"
+import (
+	"holdfast/shared/lending/lendingworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { lendingworker.Start((*lendingworker.Worker).Disburse) }
+func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).Disburse)) }

@@ -1,6 +1,9 @@
 // Command notify-deadletter records DEAD_LETTERED for messages the channel queues gave up on.
 package main
 
-import "holdfast/shared/notify/notifyworker"
+import (
+	"holdfast/shared/notify/notifyworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { notifyworker.StartDeadLetters() }
+func main() { lambdastart.Start(notifyworker.BuildDeadLetters) }

@@ -1,6 +1,9 @@
 // Command notify-intake accepts the platform's own notifications (lending, clinic).
 package main
 
-import "holdfast/shared/notify/notifyworker"
+import (
+	"holdfast/shared/notify/notifyworker"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { notifyworker.StartIntake() }
+func main() { lambdastart.Start(notifyworker.BuildIntake) }

@@ -4,6 +4,7 @@ package main
 import (
 	"holdfast/shared/notify"
 	"holdfast/shared/notify/notifyworker"
+	"holdfast/shared/platform/lambdastart"
 )
 
-func main() { notifyworker.StartChannel(notify.SMS) }
+func main() { lambdastart.Start(notifyworker.BuildChannel(notify.SMS)) }

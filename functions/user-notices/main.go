@@ -2,6 +2,9 @@
 // notification platform.
 package main
 
-import "holdfast/shared/notices"
+import (
+	"holdfast/shared/notices"
+	"holdfast/shared/platform/lambdastart"
+)
 
-func main() { notices.Start() }
+func main() { lambdastart.Start(notices.Build) }

@@ -1,6 +1,9 @@
 // Command ws-authorizer authorizes WebSocket $connect requests by their token.
 package main
 
-import "holdfast/shared/platform/wsconn"
+import (
+	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/wsconn"
+)
 
-func main() { wsconn.StartAuthorizer() }
+func main() { lambdastart.Start(wsconn.BuildAuthorizer) }

@@ -1,6 +1,9 @@
 // Command ws-connect runs the WebSocket API's $connect route.
 package main
 
-import "holdfast/shared/platform/wsconn"
+import (
+	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/wsconn"
+)
 
-func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Connect }) }
+func main() { lambdastart.Start(wsconn.Build((*wsconn.Handlers).Connect)) }

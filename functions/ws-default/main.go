@@ -1,6 +1,9 @@
 // Command ws-default runs the WebSocket API's $default route.
 package main
 
-import "holdfast/shared/platform/wsconn"
+import (
+	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/wsconn"
+)
 
-func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Message }) }
+func main() { lambdastart.Start(wsconn.Build((*wsconn.Handlers).Message)) }

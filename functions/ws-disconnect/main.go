@@ -1,6 +1,9 @@
 // Command ws-disconnect runs the WebSocket API's $disconnect route.
 package main
 
-import "holdfast/shared/platform/wsconn"
+import (
+	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/wsconn"
+)
 
-func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.Disconnect }) }
+func main() { lambdastart.Start(wsconn.Build((*wsconn.Handlers).Disconnect)) }

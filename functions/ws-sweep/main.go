@@ -1,6 +1,9 @@
 // Command ws-sweep runs the scheduled sweep of expired WebSocket connections.
 package main
 
-import "holdfast/shared/platform/wsconn"
+import (
+	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/wsconn"
+)
 
-func main() { wsconn.Start(func(h *wsconn.Handlers) any { return h.SweepJob }) }
+func main() { lambdastart.Start(wsconn.Build((*wsconn.Handlers).SweepJob)) }

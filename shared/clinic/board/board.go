@@ -16,7 +16,6 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
-	"os"
 	"strings"
 
 	"holdfast/shared/clinic"
@@ -29,14 +28,11 @@ var pageSource string
 
 var page = template.Must(template.New("board").Parse(pageSource))
 
-// SocketURL is the WebSocket URL browsers connect to: the API's stage URL from
-// WEBSOCKET_ENDPOINT, or the SDK's management endpoint override when one is set (the same
-// precedence wsconn uses for @connections; on AWS both name the stage), as ws(s)://.
-func SocketURL(getenv func(string) string) string {
-	u := getenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI")
-	if u == "" {
-		u = getenv("WEBSOCKET_ENDPOINT")
-	}
+// SocketURL is the WebSocket URL browsers connect to, as ws(s)://, from the @connections
+// endpoint u (config.Config.ConnectionsEndpoint: the SDK's management endpoint override when
+// one is set, else the API's stage URL from WEBSOCKET_ENDPOINT, the same precedence wsconn
+// uses; on AWS both name the stage).
+func SocketURL(u string) string {
 	switch {
 	case strings.HasPrefix(u, "https://"):
 		return "wss://" + strings.TrimPrefix(u, "https://")
@@ -47,8 +43,8 @@ func SocketURL(getenv func(string) string) string {
 }
 
 // Page builds GET /board/{doctorId}.
-func Page(_ context.Context, _ *httpapi.Deps) (httpapi.Handler, error) {
-	ws := SocketURL(os.Getenv)
+func Page(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	ws := SocketURL(d.Config.ConnectionsEndpoint())
 	return func(r *http.Request) (*httpapi.Response, error) {
 		id := r.PathValue("doctorId")
 		if !clinic.ValidID(id) {

@@ -5,19 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerstore"
-	"holdfast/shared/platform/awsconfig"
-	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/lambdastart"
 	"holdfast/shared/platform/metrics"
 )
 
@@ -38,38 +34,23 @@ type Jobs struct {
 	Metrics *metrics.Emitter
 }
 
-// StartJob is a ledger job function's whole main:
-//
-//	func main() { ledgerapi.StartJob((*ledgerapi.Jobs).Digest) }
-func StartJob[R any](pick func(*Jobs, context.Context, lambdaevents.CloudWatchEvent) (R, error)) {
-	ctx := context.Background()
-	j, err := jobsFromEnvironment(ctx)
-	if err != nil {
-		logging.New(os.Stderr, slog.LevelInfo, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")).Error("job cannot start", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(func(ctx context.Context, ev lambdaevents.CloudWatchEvent) (R, error) { return pick(j, ctx, ev) })
-}
-
-func jobsFromEnvironment(ctx context.Context) (*Jobs, error) {
-	cfg, err := config.FromOS()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.LendingTable == "" {
+// NewJobs builds the jobs from the function's dependencies (LENDING_TABLE).
+func NewJobs(_ context.Context, d *lambdastart.Deps) (*Jobs, error) {
+	if d.Config.LendingTable == "" {
 		return nil, errors.New("LENDING_TABLE is not set")
 	}
-	awsCfg, err := awsconfig.Load(ctx)
+	store, err := ledgerstore.New(dynamodb.NewFromConfig(d.AWS), ledgerstore.Options{Table: d.Config.LendingTable, Logger: d.Logger})
 	if err != nil {
 		return nil, err
 	}
-	log := logging.New(os.Stdout, cfg.LogLevel, cfg.FunctionName)
-	store, err := ledgerstore.New(dynamodb.NewFromConfig(awsCfg), ledgerstore.Options{Table: cfg.LendingTable, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	return &Jobs{Store: store, Log: log,
-		Metrics: metrics.New(os.Stdout, metrics.Namespace, map[string]string{"function": cfg.FunctionName})}, nil
+	return &Jobs{Store: store, Log: d.Logger, Metrics: d.Metrics}, nil
+}
+
+// BuildJob is a ledger job function's build:
+//
+//	func main() { lambdastart.Start(ledgerapi.BuildJob((*ledgerapi.Jobs).Digest)) }
+func BuildJob[R any](pick func(*Jobs, context.Context, lambdaevents.CloudWatchEvent) (R, error)) lambdastart.Build[lambdaevents.CloudWatchEvent, R] {
+	return lambdastart.Method(NewJobs, pick)
 }
 
 // DigestResult is what one digest run did.

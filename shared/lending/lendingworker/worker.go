@@ -10,21 +10,16 @@ package lendingworker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/lending"
 	"holdfast/shared/lending/lendingstore"
-	"holdfast/shared/platform/awsconfig"
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/config"
-	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/lambdastart"
 	"holdfast/shared/platform/metrics"
 )
 
@@ -62,35 +57,21 @@ func New(db *dynamodb.Client, table string, clk clock.Clock, cal clock.Calendar,
 		Ledger: led, Clock: clk, Calendar: cal, Policy: lending.DefaultRiskPolicy(), Log: log, Metrics: m, EMIConcurrency: 16}, nil
 }
 
-// Start runs the handler pick chooses as a Lambda function:
-//
-//	func main() { lendingworker.Start(lendingworker.(*Worker).Assess) }
-func Start[E, R any](pick func(*Worker, context.Context, E) (R, error)) {
-	ctx := context.Background()
-	w, err := fromEnvironment(ctx)
+// FromDeps builds the worker from a function's dependencies (LENDING_TABLE; the disbursal
+// enqueuer also sends to DISBURSAL_QUEUE_URL).
+func FromDeps(_ context.Context, d *lambdastart.Deps) (*Worker, error) {
+	w, err := New(dynamodb.NewFromConfig(d.AWS), d.Config.LendingTable, d.Clock, d.Calendar, d.Logger, d.Metrics)
 	if err != nil {
-		logging.New(os.Stderr, slog.LevelInfo, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")).Error("worker cannot start", "err", err)
-		os.Exit(1)
+		return nil, err
 	}
-	lambda.Start(func(ctx context.Context, ev E) (R, error) { return pick(w, ctx, ev) })
+	w.SQS = sqs.NewFromConfig(d.AWS)
+	w.DisbursalURL = d.Config.DisbursalQueueURL
+	return w, nil
 }
 
-func fromEnvironment(ctx context.Context) (*Worker, error) {
-	cfg, err := config.FromOS()
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := awsconfig.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
-	}
-	log := logging.New(os.Stdout, cfg.LogLevel, cfg.FunctionName)
-	m := metrics.New(os.Stdout, metrics.Namespace, map[string]string{"function": cfg.FunctionName})
-	w, err := New(dynamodb.NewFromConfig(awsCfg), cfg.LendingTable, clock.ForMode(cfg.Mode), clock.NewCalendar(cfg.BusinessTimezone), log, m)
-	if err != nil {
-		return nil, err
-	}
-	w.SQS = sqs.NewFromConfig(awsCfg)
-	w.DisbursalURL = os.Getenv("DISBURSAL_QUEUE_URL")
-	return w, nil
+// Build is a lending worker function's build; pick names its handler:
+//
+//	func main() { lambdastart.Start(lendingworker.Build((*lendingworker.Worker).Assess)) }
+func Build[E, R any](pick func(*Worker, context.Context, E) (R, error)) lambdastart.Build[E, R] {
+	return lambdastart.Method(FromDeps, pick)
 }

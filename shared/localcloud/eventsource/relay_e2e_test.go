@@ -17,6 +17,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"holdfast/shared/localcloud/eventsource"
+	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/events"
 )
 
@@ -75,9 +76,7 @@ func TestRelayEndToEnd(t *testing.T) {
 		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(queueARN)}}})
 	must(t, err)
 
-	t.Setenv("EVENT_BUS_NAME", "holdfast")
-	t.Setenv("IDEMPOTENCY_TABLE", "idempotency")
-	relay, err := events.RelayFromEnv(c.cfg, widgetMapper, testLogger(t))
+	relay, err := events.RelayFromConfig(config.Config{EventBusName: "holdfast", IdempotencyTable: "idempotency"}, c.cfg, widgetMapper, testLogger(t))
 	must(t, err)
 
 	var mu sync.Mutex

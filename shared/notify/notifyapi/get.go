@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"holdfast/shared/notify"
-	"holdfast/shared/notify/notifyqueue"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
@@ -46,7 +45,7 @@ type notificationView struct {
 
 // Get builds GET /api/v1/notifications/{id}.
 func Get(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return GetWith(notifyqueue.EnvFromOS)(ctx, d)
+	return GetWith(configEnv(d))(ctx, d)
 }
 
 // GetWith builds GET /api/v1/notifications/{id} with an explicit environment.

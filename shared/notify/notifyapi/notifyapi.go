@@ -12,8 +12,13 @@ const (
 	CodeTenantExists        = "tenant_exists"
 )
 
-// EnvSource yields the notification environment; production reads the OS once at start-up.
+// EnvSource yields the notification environment; production derives it from the function's
+// configuration (configEnv).
 type EnvSource func() notifyqueue.Env
+
+func configEnv(d *httpapi.Deps) EnvSource {
+	return func() notifyqueue.Env { return notifyqueue.EnvOf(d.Config) }
+}
 
 func store(d *httpapi.Deps, env notifyqueue.Env) (*notifystore.Store, error) {
 	if err := env.Require(true, false); err != nil {

@@ -29,7 +29,7 @@ type redriveView struct {
 
 // Redrive builds POST /api/v1/notifications/dead-letters/redrive.
 func Redrive(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return RedriveWith(notifyqueue.EnvFromOS)(ctx, d)
+	return RedriveWith(configEnv(d))(ctx, d)
 }
 
 // RedriveWith builds the redrive route with an explicit environment.

@@ -25,7 +25,7 @@ type acceptedView struct {
 
 // Send builds POST /api/v1/notify.
 func Send(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return SendWith(notifyqueue.EnvFromOS)(ctx, d)
+	return SendWith(configEnv(d))(ctx, d)
 }
 
 // SendWith builds POST /api/v1/notify with an explicit environment (tests).

@@ -64,7 +64,7 @@ func viewTenant(t notify.Tenant, env notifyqueue.Env) tenantView {
 
 // CreateTenant builds POST /api/v1/tenants.
 func CreateTenant(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return CreateTenantWith(notifyqueue.EnvFromOS)(ctx, d)
+	return CreateTenantWith(configEnv(d))(ctx, d)
 }
 
 // CreateTenantWith builds POST /api/v1/tenants with an explicit environment.
@@ -120,7 +120,7 @@ type tenantPage struct {
 
 // ListTenants builds GET /api/v1/tenants?limit=&cursor=.
 func ListTenants(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
-	return ListTenantsWith(notifyqueue.EnvFromOS)(ctx, d)
+	return ListTenantsWith(configEnv(d))(ctx, d)
 }
 
 // ListTenantsWith builds GET /api/v1/tenants with an explicit environment.

@@ -19,7 +19,7 @@ import (
 // Messages go to the notify intake queue and are accepted under the platform tenant by the
 // notify-intake worker, exactly as POST /api/v1/notify accepts a tenant's request. Use it as
 //
-//	nc := notifyqueue.NewClient(sqs.NewFromConfig(d.AWS), os.Getenv("NOTIFY_INTAKE_QUEUE_URL"))
+//	nc := notifyqueue.NewClient(sqs.NewFromConfig(d.AWS), d.Config.Notify.IntakeQueueURL)
 //	id, err := nc.Enqueue(ctx, "emi-reminder:"+loanID+":"+installmentNo+":"+day, notify.Request{
 //		NotificationType: notify.TypeSMS, Phone: phone, Body: "Your EMI of ₹8,884.88 is due on 5 May."})
 //

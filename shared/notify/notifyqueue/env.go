@@ -3,16 +3,15 @@ package notifyqueue
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"holdfast/shared/notify"
 	"holdfast/shared/notify/provider"
+	"holdfast/shared/platform/config"
 )
 
-// Env is the notification functions' environment beyond the platform configuration.
+// Env is the notification functions' environment beyond the platform configuration, as EnvOf
+// derives it from config.Config (the variables named below are read there).
 type Env struct {
 	Table           string                    // NOTIFY_TABLE
 	QueueURLs       map[notify.Channel]string // NOTIFY_EMAIL_QUEUE_URL, NOTIFY_SMS_QUEUE_URL, NOTIFY_PUSH_QUEUE_URL
@@ -29,41 +28,36 @@ type Env struct {
 	RetryDelay time.Duration
 }
 
-// EnvFromOS reads Env from the process environment.
-func EnvFromOS() Env { return EnvFrom(os.Getenv) }
+// DefaultSecretPrefix is where tenants' provider secrets live when NOTIFY_SECRET_PREFIX is unset.
+const DefaultSecretPrefix = "holdfast/notify/tenants/"
 
-// EnvFrom reads Env through getenv, filling the providers' real base URLs as defaults.
-func EnvFrom(getenv func(string) string) Env {
-	get := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
+// EnvOf is the notification environment as package config read it, with the product's
+// defaults filled in: the providers' real base URLs, DefaultSecretPrefix and the sandbox
+// provider.
+func EnvOf(c config.Config) Env {
+	or := func(v, def string) string {
+		if v != "" {
 			return v
 		}
 		return def
 	}
+	n := c.Notify
 	return Env{
-		Table: get("NOTIFY_TABLE", ""),
+		Table: c.NotifyTable,
 		QueueURLs: map[notify.Channel]string{
-			notify.Email: get("NOTIFY_EMAIL_QUEUE_URL", ""),
-			notify.SMS:   get("NOTIFY_SMS_QUEUE_URL", ""),
-			notify.Push:  get("NOTIFY_PUSH_QUEUE_URL", ""),
+			notify.Email: n.EmailQueueURL,
+			notify.SMS:   n.SMSQueueURL,
+			notify.Push:  n.PushQueueURL,
 		},
-		IntakeQueueURL:  get("NOTIFY_INTAKE_QUEUE_URL", ""),
-		SecretPrefix:    get("NOTIFY_SECRET_PREFIX", "holdfast/notify/tenants/"),
-		DefaultProvider: get("NOTIFY_DEFAULT_PROVIDER", notify.ProviderSandbox),
-		BrevoBaseURL:    get("BREVO_BASE_URL", provider.DefaultBrevoBaseURL),
-		TwoFactorURL:    get("TWOFACTOR_BASE_URL", provider.DefaultTwoFactorBaseURL),
-		FCMBaseURL:      get("FCM_BASE_URL", provider.DefaultFCMBaseURL),
-		FCMTokenURL:     get("FCM_TOKEN_URL", provider.DefaultFCMTokenURL),
-		RetryDelay:      retrySeconds(get("NOTIFY_RETRY_SECONDS", "2")),
+		IntakeQueueURL:  n.IntakeQueueURL,
+		SecretPrefix:    or(n.SecretPrefix, DefaultSecretPrefix),
+		DefaultProvider: or(n.DefaultProvider, notify.ProviderSandbox),
+		BrevoBaseURL:    or(n.BrevoBaseURL, provider.DefaultBrevoBaseURL),
+		TwoFactorURL:    or(n.TwoFactorBaseURL, provider.DefaultTwoFactorBaseURL),
+		FCMBaseURL:      or(n.FCMBaseURL, provider.DefaultFCMBaseURL),
+		FCMTokenURL:     or(n.FCMTokenURL, provider.DefaultFCMTokenURL),
+		RetryDelay:      n.RetryDelay,
 	}
-}
-
-func retrySeconds(v string) time.Duration {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > 43200 {
-		return 2 * time.Second
-	}
-	return time.Duration(n) * time.Second
 }
 
 // DefaultProviderFor is the provider a channel uses when the tenant chose none.

@@ -30,7 +30,7 @@ func (in *Intake) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdae
 		for _, m := range ev.Records {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
-		in.Log.ErrorContext(ctx, "platform tenant unreadable", "err", err)
+		in.Log.ErrorContext(ctx, "platform tenant unreadable", "error", err)
 		return resp, nil
 	}
 	if !ok {
@@ -53,7 +53,7 @@ func (in *Intake) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdae
 			continue
 		}
 		if err != nil {
-			in.Log.ErrorContext(mctx, "intake accept failed; retried", "messageId", m.MessageId, "err", err)
+			in.Log.ErrorContext(mctx, "intake accept failed; retried", "messageId", m.MessageId, "error", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}

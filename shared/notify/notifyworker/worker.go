@@ -124,7 +124,7 @@ func (w *Worker) deliver(ctx context.Context, m lambdaevents.SQSMessage) bool {
 	res, state, err := w.Store.Claim(ctx, msg.NotificationID, msg.Channel, token, now, w.lease())
 	switch {
 	case err != nil:
-		log.ErrorContext(ctx, "claim failed", "err", err)
+		log.ErrorContext(ctx, "claim failed", "error", err)
 		return false
 	case res == notifystore.Done:
 		log.InfoContext(ctx, "duplicate message for a finished channel", "status", state.Status)
@@ -138,7 +138,7 @@ func (w *Worker) deliver(ctx context.Context, m lambdaevents.SQSMessage) bool {
 	}
 	nt, ok, err := w.Store.Get(ctx, msg.NotificationID)
 	if err != nil || !ok || nt.Tenant != msg.Tenant {
-		log.ErrorContext(ctx, "notification unreadable", "found", ok, "err", err)
+		log.ErrorContext(ctx, "notification unreadable", "found", ok, "error", err)
 		w.release(ctx, log, msg, token, "", "notification unreadable")
 		return false
 	}
@@ -148,7 +148,7 @@ func (w *Worker) deliver(ctx context.Context, m lambdaevents.SQSMessage) bool {
 		return w.fail(ctx, log, msg, token, state.Provider, perm.reason)
 	}
 	if err != nil {
-		log.ErrorContext(ctx, "provider client unavailable", "err", err)
+		log.ErrorContext(ctx, "provider client unavailable", "error", err)
 		w.release(ctx, log, msg, token, state.Provider, "provider client unavailable")
 		return false
 	}
@@ -162,7 +162,7 @@ func (w *Worker) deliver(ctx context.Context, m lambdaevents.SQSMessage) bool {
 	switch out.Kind {
 	case notify.Delivered:
 		if ok, err := w.Store.MarkSent(ctx, nt.ID, msg.Channel, token, name, out.MessageID, done); err != nil || !ok {
-			log.ErrorContext(ctx, "delivered but the status was not recorded", "err", err, "leaseHeld", ok)
+			log.ErrorContext(ctx, "delivered but the status was not recorded", "error", err, "leaseHeld", ok)
 			return err == nil // a lost lease means another path settled it; an error retries
 		}
 		log.InfoContext(ctx, "notification delivered", "acceptedToSentMs", done.Sub(nt.AcceptedAt).Milliseconds())
@@ -189,13 +189,13 @@ func (w *Worker) deliver(ctx context.Context, m lambdaevents.SQSMessage) bool {
 func (w *Worker) delay(ctx context.Context, log *slog.Logger, m lambdaevents.SQSMessage, d time.Duration) {
 	if _, err := w.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(w.QueueURL),
 		ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: int32(d / time.Second)}); err != nil {
-		log.ErrorContext(ctx, "could not set the message's retry delay", "err", err)
+		log.ErrorContext(ctx, "could not set the message's retry delay", "error", err)
 	}
 }
 
 func (w *Worker) fail(ctx context.Context, log *slog.Logger, msg notify.Message, token, name, reason string) bool {
 	if _, err := w.Store.MarkFailed(ctx, msg.NotificationID, msg.Channel, token, name, reason, w.Clock.Now(ctx)); err != nil {
-		log.ErrorContext(ctx, "permanent failure not recorded", "err", err)
+		log.ErrorContext(ctx, "permanent failure not recorded", "error", err)
 		return false
 	}
 	log.WarnContext(ctx, "notification failed permanently", "reason", reason)
@@ -204,7 +204,7 @@ func (w *Worker) fail(ctx context.Context, log *slog.Logger, msg notify.Message,
 
 func (w *Worker) release(ctx context.Context, log *slog.Logger, msg notify.Message, token, name, reason string) {
 	if _, err := w.Store.Release(ctx, msg.NotificationID, msg.Channel, token, name, reason, w.Clock.Now(ctx)); err != nil {
-		log.ErrorContext(ctx, "claim not released; it expires on its own", "err", err)
+		log.ErrorContext(ctx, "claim not released; it expires on its own", "error", err)
 	}
 }
 
@@ -242,7 +242,7 @@ func (d *DeadLetters) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lam
 		}
 		changed, err := d.Store.MarkDeadLettered(mctx, msg.NotificationID, msg.Channel, d.Clock.Now(mctx))
 		if err != nil {
-			d.Log.ErrorContext(mctx, "dead letter not recorded", "notificationId", msg.NotificationID, "channel", msg.Channel, "err", err)
+			d.Log.ErrorContext(mctx, "dead letter not recorded", "notificationId", msg.NotificationID, "channel", msg.Channel, "error", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}

@@ -84,11 +84,11 @@ func (rec *Recorder) write(ctx context.Context, r Record) {
 	}
 	if rec.log != nil {
 		rec.log.ErrorContext(ctx, "audit write failed", "auditId", r.ID, "action", r.Action,
-			"outcome", string(r.Outcome), "status", r.Status, "entity", r.Entity, "err", err)
+			"outcome", string(r.Outcome), "status", r.Status, "entity", r.Entity, "error", err)
 	}
 	if rec.metrics != nil {
 		if merr := rec.metrics.Count(ctx, MetricWriteFailed, map[string]string{"action": r.Action}); merr != nil && rec.log != nil {
-			rec.log.ErrorContext(ctx, "audit failure metric not emitted", "err", merr)
+			rec.log.ErrorContext(ctx, "audit failure metric not emitted", "error", merr)
 		}
 	}
 }

@@ -54,15 +54,6 @@ func ForMode(mode config.Mode) Clock {
 	return System{}
 }
 
-// FromEnv reads HOLDFAST_MODE through getenv and returns ForMode of it.
-func FromEnv(getenv func(string) string) (Clock, error) {
-	mode, err := config.ParseMode(getenv("HOLDFAST_MODE"))
-	if err != nil {
-		return nil, err
-	}
-	return ForMode(mode), nil
-}
-
 // Fixed is a test clock: it says the time it was given until told otherwise. Safe for
 // concurrent use.
 type Fixed struct {

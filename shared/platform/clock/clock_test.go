@@ -17,10 +17,7 @@ func withClientNow(s string) context.Context {
 }
 
 func TestLocalModeHonoursClientContext(t *testing.T) {
-	clk, err := FromEnv(func(k string) string { return map[string]string{"HOLDFAST_MODE": "local"}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := ForMode(config.ModeLocal)
 	want := time.Date(2031, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	got := clk.Now(withClientNow("2031-05-06T12:38:09.123456789+05:30"))
 	if !got.Equal(want) || got.Location() != time.UTC {
@@ -29,11 +26,12 @@ func TestLocalModeHonoursClientContext(t *testing.T) {
 }
 
 func TestAWSModeIgnoresClientContext(t *testing.T) {
-	for _, mode := range []string{"", "aws"} {
-		clk, err := FromEnv(func(string) string { return mode })
+	for _, m := range []string{"", "aws"} {
+		mode, err := config.ParseMode(m)
 		if err != nil {
 			t.Fatal(err)
 		}
+		clk := ForMode(mode)
 		got := clk.Now(withClientNow("2031-05-06T07:08:09Z"))
 		if d := time.Since(got); d < -time.Minute || d > time.Minute {
 			t.Fatalf("mode %q: clock moved to %v", mode, got)
@@ -47,12 +45,6 @@ func TestLocalModeFallsBackToRealTime(t *testing.T) {
 		if d := time.Since(clk.Now(ctx)); d < -time.Minute || d > time.Minute {
 			t.Fatalf("expected real time, got %v", clk.Now(ctx))
 		}
-	}
-}
-
-func TestFromEnvRejectsUnknownMode(t *testing.T) {
-	if _, err := FromEnv(func(string) string { return "production" }); err == nil {
-		t.Fatal("want error")
 	}
 }
 

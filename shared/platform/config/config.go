@@ -1,7 +1,8 @@
 // Package config turns a function's environment (decision 0001) into one validated value,
-// read once at start-up so a misconfigured function fails before it serves a request.
-// It must never read the environment on a request path, hold local-only switches beyond
-// HOLDFAST_MODE, or carry secrets.
+// read once at start-up so a misconfigured function fails before it serves a request. It is
+// the only package that reads the environment (shared/archtest enforces it): a variable a
+// function needs is a field here, validated here. It must never read the environment on a
+// request path, hold local-only switches beyond HOLDFAST_MODE, or carry secrets.
 package config
 
 import (
@@ -9,8 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Lambda's provided runtimes do not promise a zoneinfo database.
@@ -41,6 +44,8 @@ const (
 	DefaultBusinessTimezone = "Asia/Kolkata"
 	DefaultRolesClaim       = "roles"
 	DefaultTenantClaim      = "tenant"
+	DefaultNotifyRetryDelay = 2 * time.Second
+	maxNotifyRetrySeconds   = 43200 // SQS's longest visibility timeout, 12 hours
 )
 
 // Config is everything a function learns from its environment.
@@ -65,7 +70,48 @@ type Config struct {
 	TenantClaim      string
 	JWTIssuer        string
 	JWTAudience      string
+	JWKSURL          string // JWKS_URL: the keys the WebSocket $connect authorizer verifies with
 	LogLevel         slog.Level
+
+	// WebSocketEndpoint is the WebSocket API's stage URL (WEBSOCKET_ENDPOINT), where its
+	// @connections management API answers.
+	WebSocketEndpoint string
+	// ManagementEndpoint is the SDK's own per-service override of that endpoint
+	// (AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI). It is read here only so that the stage URL
+	// yields to it as the SDK's precedence says; see ConnectionsEndpoint.
+	ManagementEndpoint string
+
+	DisbursalQueueURL string // DISBURSAL_QUEUE_URL: the lending disbursal FIFO queue
+
+	Notify Notify
+}
+
+// Notify is the notification functions' part of the environment. Unset provider URLs and the
+// secret prefix stay empty here: package notifyqueue owns their defaults.
+type Notify struct {
+	EmailQueueURL    string // NOTIFY_EMAIL_QUEUE_URL
+	SMSQueueURL      string // NOTIFY_SMS_QUEUE_URL
+	PushQueueURL     string // NOTIFY_PUSH_QUEUE_URL
+	IntakeQueueURL   string // NOTIFY_INTAKE_QUEUE_URL
+	SecretPrefix     string // NOTIFY_SECRET_PREFIX
+	DefaultProvider  string // NOTIFY_DEFAULT_PROVIDER: "", "sandbox" or "live"
+	BrevoBaseURL     string // BREVO_BASE_URL
+	TwoFactorBaseURL string // TWOFACTOR_BASE_URL
+	FCMBaseURL       string // FCM_BASE_URL
+	FCMTokenURL      string // FCM_TOKEN_URL
+	// RetryDelay is the wait before a transient delivery failure is retried
+	// (NOTIFY_RETRY_SECONDS, whole seconds 0–43200, default 2).
+	RetryDelay time.Duration
+}
+
+// ConnectionsEndpoint is where the WebSocket API's @connections endpoint answers: the SDK's
+// per-service override when one is set (as the SDK itself would choose), else the stage URL.
+// On AWS both name the stage; the local cloud sets the override to itself.
+func (c Config) ConnectionsEndpoint() string {
+	if c.ManagementEndpoint != "" {
+		return c.ManagementEndpoint
+	}
+	return c.WebSocketEndpoint
 }
 
 // Tables lists the configured tables by the name health reports them under, skipping unset ones.
@@ -92,7 +138,9 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // FromOS reads the process environment.
 func FromOS() (Config, error) { return FromEnv(os.Getenv) }
 
-// FromEnv reads the environment through getenv and reports every bad variable at once.
+// FromEnv reads the environment through getenv and reports every bad variable at once. On
+// error the Config returned carries only the function's identity (FunctionName, Version), so
+// the failure can still be logged under the function's name.
 func FromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	orDefault := func(k, def string) string {
@@ -117,6 +165,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TenantClaim:      orDefault("TENANT_CLAIM", DefaultTenantClaim),
 		JWTIssuer:        get("JWT_ISSUER"),
 		JWTAudience:      get("JWT_AUDIENCE"),
+		Notify: Notify{
+			SecretPrefix:    get("NOTIFY_SECRET_PREFIX"),
+			DefaultProvider: get("NOTIFY_DEFAULT_PROVIDER"),
+		},
 	}
 	if c.Version == "" {
 		c.Version = "dev"
@@ -145,8 +197,43 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL %q: %w", lvl, err))
 		}
 	}
+	urlVar := func(k string) string {
+		v := get(k)
+		if v == "" {
+			return ""
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute http(s) URL", k, v))
+		}
+		return v
+	}
+	c.JWKSURL = urlVar("JWKS_URL")
+	c.WebSocketEndpoint = urlVar("WEBSOCKET_ENDPOINT")
+	c.ManagementEndpoint = urlVar("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI")
+	c.DisbursalQueueURL = urlVar("DISBURSAL_QUEUE_URL")
+	c.Notify.EmailQueueURL = urlVar("NOTIFY_EMAIL_QUEUE_URL")
+	c.Notify.SMSQueueURL = urlVar("NOTIFY_SMS_QUEUE_URL")
+	c.Notify.PushQueueURL = urlVar("NOTIFY_PUSH_QUEUE_URL")
+	c.Notify.IntakeQueueURL = urlVar("NOTIFY_INTAKE_QUEUE_URL")
+	c.Notify.BrevoBaseURL = urlVar("BREVO_BASE_URL")
+	c.Notify.TwoFactorBaseURL = urlVar("TWOFACTOR_BASE_URL")
+	c.Notify.FCMBaseURL = urlVar("FCM_BASE_URL")
+	c.Notify.FCMTokenURL = urlVar("FCM_TOKEN_URL")
+	switch c.Notify.DefaultProvider {
+	case "", "sandbox", "live":
+	default:
+		errs = append(errs, fmt.Errorf("NOTIFY_DEFAULT_PROVIDER %q: want sandbox or live", c.Notify.DefaultProvider))
+	}
+	c.Notify.RetryDelay = DefaultNotifyRetryDelay
+	if v := get("NOTIFY_RETRY_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxNotifyRetrySeconds {
+			errs = append(errs, fmt.Errorf("NOTIFY_RETRY_SECONDS %q: want whole seconds from 0 to %d", v, maxNotifyRetrySeconds))
+		}
+		c.Notify.RetryDelay = time.Duration(n) * time.Second
+	}
 	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{FunctionName: c.FunctionName, Version: c.Version}, fmt.Errorf("config: %w", err)
 	}
 	return c, nil
 }

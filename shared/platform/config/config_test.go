@@ -63,3 +63,85 @@ func TestEveryBadVariableIsReported(t *testing.T) {
 		}
 	}
 }
+
+// The variables the non-HTTP functions need: unset is empty (or the default); set is taken.
+func TestFunctionVariables(t *testing.T) {
+	c, err := FromEnv(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JWKSURL != "" || c.WebSocketEndpoint != "" || c.ManagementEndpoint != "" || c.ConnectionsEndpoint() != "" ||
+		c.DisbursalQueueURL != "" || c.Notify.RetryDelay != DefaultNotifyRetryDelay ||
+		(c.Notify != Notify{RetryDelay: DefaultNotifyRetryDelay}) {
+		t.Fatalf("unset: %+v", c)
+	}
+	full := map[string]string{
+		"JWKS_URL":                "https://issuer.example/.well-known/jwks.json",
+		"WEBSOCKET_ENDPOINT":      "https://ws.example/prod",
+		"DISBURSAL_QUEUE_URL":     "http://127.0.0.1:5000/123456789012/disbursal.fifo",
+		"NOTIFY_EMAIL_QUEUE_URL":  "http://q/email.fifo",
+		"NOTIFY_SMS_QUEUE_URL":    "http://q/sms.fifo",
+		"NOTIFY_PUSH_QUEUE_URL":   "http://q/push.fifo",
+		"NOTIFY_INTAKE_QUEUE_URL": "http://q/intake",
+		"NOTIFY_SECRET_PREFIX":    "p/",
+		"NOTIFY_DEFAULT_PROVIDER": "live",
+		"BREVO_BASE_URL":          "http://brevo",
+		"TWOFACTOR_BASE_URL":      "http://2f",
+		"FCM_BASE_URL":            "http://fcm",
+		"FCM_TOKEN_URL":           "http://fcm/token",
+		"NOTIFY_RETRY_SECONDS":    "0",
+	}
+	if c, err = FromEnv(envOf(full)); err != nil {
+		t.Fatal(err)
+	}
+	want := Notify{EmailQueueURL: "http://q/email.fifo", SMSQueueURL: "http://q/sms.fifo", PushQueueURL: "http://q/push.fifo",
+		IntakeQueueURL: "http://q/intake", SecretPrefix: "p/", DefaultProvider: "live", BrevoBaseURL: "http://brevo",
+		TwoFactorBaseURL: "http://2f", FCMBaseURL: "http://fcm", FCMTokenURL: "http://fcm/token", RetryDelay: 0}
+	if c.Notify != want || c.JWKSURL != full["JWKS_URL"] || c.DisbursalQueueURL != full["DISBURSAL_QUEUE_URL"] {
+		t.Fatalf("set: %+v", c)
+	}
+	if c.ConnectionsEndpoint() != "https://ws.example/prod" {
+		t.Fatalf("stage URL: %q", c.ConnectionsEndpoint())
+	}
+	full["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = "http://127.0.0.1:3001"
+	if c, err = FromEnv(envOf(full)); err != nil || c.ConnectionsEndpoint() != "http://127.0.0.1:3001" {
+		t.Fatalf("the SDK's override must win over the stage URL: %q %v", c.ConnectionsEndpoint(), err)
+	}
+	full["NOTIFY_RETRY_SECONDS"] = "43200"
+	if c, err = FromEnv(envOf(full)); err != nil || c.Notify.RetryDelay.Hours() != 12 {
+		t.Fatalf("longest retry: %v %v", c.Notify.RetryDelay, err)
+	}
+}
+
+// Each new variable, set to something unusable, fails start-up with an error naming it.
+func TestInvalidFunctionVariables(t *testing.T) {
+	urls := []string{"JWKS_URL", "WEBSOCKET_ENDPOINT", "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", "DISBURSAL_QUEUE_URL",
+		"NOTIFY_EMAIL_QUEUE_URL", "NOTIFY_SMS_QUEUE_URL", "NOTIFY_PUSH_QUEUE_URL", "NOTIFY_INTAKE_QUEUE_URL",
+		"BREVO_BASE_URL", "TWOFACTOR_BASE_URL", "FCM_BASE_URL", "FCM_TOKEN_URL"}
+	for _, k := range urls {
+		for _, bad := range []string{"not a url", "ftp://host/x", "/relative/path", "https://"} {
+			_, err := FromEnv(envOf(map[string]string{k: bad}))
+			if err == nil || !strings.Contains(err.Error(), k) || !strings.Contains(err.Error(), "absolute http(s) URL") {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
+		}
+	}
+	for k, bads := range map[string][]string{
+		"NOTIFY_DEFAULT_PROVIDER": {"brevo", "LIVE"},
+		"NOTIFY_RETRY_SECONDS":    {"-1", "43201", "2s", "two"},
+	} {
+		for _, bad := range bads {
+			if _, err := FromEnv(envOf(map[string]string{k: bad})); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
+		}
+	}
+}
+
+// A config that cannot load still names the function, for the one start-up failure line.
+func TestFailedConfigKeepsTheFunctionName(t *testing.T) {
+	c, err := FromEnv(envOf(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "LoanAssess", "HOLDFAST_MODE": "prod", "LENDING_TABLE": "l"}))
+	if err == nil || c.FunctionName != "LoanAssess" || c.LendingTable != "" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"holdfast/shared/platform/config"
+	"holdfast/shared/platform/lambdastart"
 )
 
 // CorrelationAttr is the item attribute that carries the correlation ID of the request that wrote
@@ -109,14 +111,20 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	}, nil
 }
 
-// RelayFromEnv builds a Relay for a relay function: the bus from EVENT_BUS_NAME, the markers in
-// IDEMPOTENCY_TABLE, clients from awsCfg.
-func RelayFromEnv(awsCfg aws.Config, mapper Mapper, logger *slog.Logger) (*Relay, error) {
-	bus, table := os.Getenv("EVENT_BUS_NAME"), os.Getenv("IDEMPOTENCY_TABLE")
-	if bus == "" || table == "" {
-		return nil, errors.New("events: RelayFromEnv: EVENT_BUS_NAME and IDEMPOTENCY_TABLE must both be set")
+// RelayFromConfig builds a Relay for a relay function: the bus from EVENT_BUS_NAME, the markers
+// in IDEMPOTENCY_TABLE (both read by package config), clients from awsCfg.
+func RelayFromConfig(cfg config.Config, awsCfg aws.Config, mapper Mapper, logger *slog.Logger) (*Relay, error) {
+	var unset []error
+	if cfg.EventBusName == "" {
+		unset = append(unset, errors.New("EVENT_BUS_NAME is not set"))
 	}
-	pub, err := NewBusPublisher(eventbridge.NewFromConfig(awsCfg), bus, BusPublisherOptions{})
+	if cfg.IdempotencyTable == "" {
+		unset = append(unset, errors.New("IDEMPOTENCY_TABLE is not set"))
+	}
+	if err := errors.Join(unset...); err != nil {
+		return nil, fmt.Errorf("events: relay: %w", err)
+	}
+	pub, err := NewBusPublisher(eventbridge.NewFromConfig(awsCfg), cfg.EventBusName, BusPublisherOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +132,22 @@ func RelayFromEnv(awsCfg aws.Config, mapper Mapper, logger *slog.Logger) (*Relay
 		Mapper:      mapper,
 		Publisher:   pub,
 		Markers:     dynamodb.NewFromConfig(awsCfg),
-		MarkerTable: table,
+		MarkerTable: cfg.IdempotencyTable,
 		Logger:      logger,
 	})
+}
+
+// BuildRelay is a relay function's build, for its whole main:
+//
+//	func main() { lambdastart.Start(events.BuildRelay(lendingrelay.Map)) }
+func BuildRelay(mapper Mapper) lambdastart.Build[lambdaevents.DynamoDBEvent, lambdaevents.DynamoDBEventResponse] {
+	return func(_ context.Context, d *lambdastart.Deps) (lambdastart.Handler[lambdaevents.DynamoDBEvent, lambdaevents.DynamoDBEventResponse], error) {
+		r, err := RelayFromConfig(d.Config, d.AWS, mapper, d.Logger)
+		if err != nil {
+			return nil, err
+		}
+		return r.Handle, nil
+	}
 }
 
 // pending is one event to publish and the first record that announced it.

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/smithy-go/middleware"
 
+	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/events"
 )
 
@@ -292,11 +293,9 @@ func TestRelayWithNothingToAnnounce(t *testing.T) {
 	}
 }
 
-func TestRelayFromEnv(t *testing.T) {
+func TestRelayFromConfig(t *testing.T) {
 	w := newWorld(t)
-	t.Setenv("EVENT_BUS_NAME", busName)
-	t.Setenv("IDEMPOTENCY_TABLE", idemTable)
-	r, err := events.RelayFromEnv(w.cfg, thingMapper, nil)
+	r, err := events.RelayFromConfig(config.Config{EventBusName: busName, IdempotencyTable: idemTable}, w.cfg, thingMapper, nil)
 	must(t, err)
 	w.put(t, "a", "1", 1, "corr-a")
 	resp, err := r.Handle(w.ctx, w.readStream(t))
@@ -308,9 +307,9 @@ func TestRelayFromEnv(t *testing.T) {
 		t.Fatalf("got %d events, want 1", len(got))
 	}
 
-	t.Setenv("EVENT_BUS_NAME", "")
-	if _, err := events.RelayFromEnv(w.cfg, thingMapper, nil); err == nil {
-		t.Fatal("RelayFromEnv without EVENT_BUS_NAME succeeded")
+	if _, err := events.RelayFromConfig(config.Config{IdempotencyTable: idemTable}, w.cfg, thingMapper, nil); err == nil ||
+		!strings.Contains(err.Error(), "EVENT_BUS_NAME is not set") {
+		t.Fatalf("RelayFromConfig without EVENT_BUS_NAME: %v", err)
 	}
 }
 

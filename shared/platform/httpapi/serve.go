@@ -52,7 +52,7 @@ func Serve(opts ServeOptions, h Handler) http.Handler {
 		if err != nil {
 			resp = ErrorResponse(ctx, err)
 			if resp.Status >= 500 {
-				log.ErrorContext(ctx, "request failed", "status", resp.Status, "code", resp.ErrorCode, "err", err)
+				log.ErrorContext(ctx, "request failed", "status", resp.Status, "code", resp.ErrorCode, "error", err)
 			}
 		}
 		write(w, resp, id)

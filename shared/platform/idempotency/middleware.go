@@ -132,14 +132,14 @@ func Middleware(store *Store, route string, required bool, log *slog.Logger) htt
 			}
 			if final.Status >= 500 {
 				if rerr := store.Release(fctx, lease); rerr != nil && log != nil {
-					log.ErrorContext(ctx, "idempotency key not released after a server error", "err", rerr)
+					log.ErrorContext(ctx, "idempotency key not released after a server error", "error", rerr)
 				}
 				return resp, herr
 			}
 			if cerr := store.Complete(fctx, lease, Stored{Status: final.Status, Header: final.Header,
 				Body: final.Body, ErrorCode: final.ErrorCode}); cerr != nil && log != nil {
 				log.ErrorContext(ctx, "idempotency answer not stored; a retry may run the request again",
-					"status", final.Status, "err", cerr)
+					"status", final.Status, "error", cerr)
 			}
 			return resp, herr
 		}

@@ -14,20 +14,19 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
-	"holdfast/shared/platform/awsconfig"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/correlation"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
-	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/lambdastart"
 	"holdfast/shared/platform/problem"
 )
 
@@ -46,28 +45,16 @@ type Function struct {
 //	func main() { lambdahttp.Start("GET /api/v1/me", lendingapi.GetMe) }
 //
 // It reads the environment, builds the chain and serves invocations; a misconfigured
-// function logs why and exits before taking traffic.
+// function logs why (the start-up line lambdastart.Boot writes for every function) and exits
+// before taking traffic.
 func Start(routeKey string, build Build) {
-	ctx := context.Background()
-	fn, err := fromEnvironment(ctx, routeKey, build)
-	if err != nil {
-		logging.New(os.Stderr, slog.LevelInfo, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")).
-			Error("function cannot start", "route", routeKey, "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(fn.Invoke)
-}
-
-func fromEnvironment(ctx context.Context, routeKey string, build Build) (*Function, error) {
-	cfg, err := config.FromOS()
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := awsconfig.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, routeKey, httpapi.NewDeps(cfg, awsCfg, clock.ForMode(cfg.Mode), os.Stdout), build)
+	lambdastart.Boot(func(ctx context.Context, cfg config.Config, awsCfg aws.Config) (lambdastart.Handler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse], error) {
+		fn, err := New(ctx, routeKey, httpapi.NewDeps(cfg, awsCfg, clock.ForMode(cfg.Mode), os.Stdout), build)
+		if err != nil {
+			return nil, err
+		}
+		return fn.Invoke, nil
+	}, "route", routeKey)
 }
 
 // New builds routeKey's function under its policy-table entry.
@@ -142,7 +129,7 @@ func (f *Function) Invoke(ctx context.Context, ev events.APIGatewayV2HTTPRequest
 	// bare 500 without a correlation ID.
 	id := correlation.Accept(headerOf(ev, correlation.Header))
 	ctx = correlation.With(ctx, id)
-	f.log.ErrorContext(ctx, "event not convertible to a request", "route", f.route, "err", err)
+	f.log.ErrorContext(ctx, "event not convertible to a request", "route", f.route, "error", err)
 	out := httpapi.ErrorResponse(ctx, errs.BadRequest(errs.CodeMalformedJSON, "The request could not be read.").WithCause(err))
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: out.Status,

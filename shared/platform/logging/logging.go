@@ -1,7 +1,9 @@
 // Package logging builds the one structured logger every function uses: slog JSON lines
 // carrying the correlation ID, function name, route, actor and request duration from the
-// context, with secrets and contact details masked (package redact). It must never write
-// unredacted attribute values, print outside JSON, or keep loggers in package state.
+// context, with secrets and contact details masked (package redact). An error is logged under
+// the key "error" (`log.ErrorContext(ctx, "claim failed", "error", err)`), never "err", so one
+// query finds every failure (shared/archtest enforces it). It must never write unredacted
+// attribute values, print outside JSON, or keep loggers in package state.
 package logging
 
 import (

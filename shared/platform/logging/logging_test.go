@@ -19,7 +19,7 @@ func TestLinesCarryRequestContext(t *testing.T) {
 	ctx := correlation.With(context.Background(), "corr-1")
 	ctx = WithRequest(ctx, "GET /api/v1/me", time.Now().Add(-1500*time.Millisecond))
 	ctx = identity.With(ctx, identity.Principal{Subject: "user-9", Roles: []string{"customer"}})
-	log.InfoContext(ctx, "sent to jane@example.com", "apiKey", "k", "err", errors.New("for +919876543210"), "n", 3)
+	log.InfoContext(ctx, "sent to jane@example.com", "apiKey", "k", "error", errors.New("for +919876543210"), "n", 3)
 	log.DebugContext(ctx, "not at info")
 
 	var line map[string]any
@@ -29,7 +29,7 @@ func TestLinesCarryRequestContext(t *testing.T) {
 	want := map[string]any{
 		"level": "INFO", "msg": "sent to [REDACTED]", "function": "holdfast-me-get",
 		"correlationId": "corr-1", "route": "GET /api/v1/me", "actor": "user-9",
-		"apiKey": "[REDACTED]", "err": "for [REDACTED]", "n": float64(3),
+		"apiKey": "[REDACTED]", "error": "for [REDACTED]", "n": float64(3),
 	}
 	for k, v := range want {
 		if line[k] != v {

@@ -4,24 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 )
 
-// NewManagementClient builds the @connections client. The endpoint is the API's stage URL
-// (WEBSOCKET_ENDPOINT from the template) unless the SDK's own per-service override
-// AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI is set, which then wins as it does for every
-// other service: the function has no local-only branch, only the SDK's precedence.
+// NewManagementClient builds the @connections client at endpoint, which the caller takes from
+// config.Config.ConnectionsEndpoint: the API's stage URL (WEBSOCKET_ENDPOINT from the template)
+// unless the SDK's own per-service override AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI is set,
+// which then wins as it does for every other service: the function has no local-only branch,
+// only the SDK's precedence.
 //
 // optFns adjust the client further (the broadcaster turns the SDK's own retries off: it retries
 // within its time budget itself).
-func NewManagementClient(cfg aws.Config, stageURL string, optFns ...func(*apigatewaymanagementapi.Options)) *apigatewaymanagementapi.Client {
+func NewManagementClient(cfg aws.Config, endpoint string, optFns ...func(*apigatewaymanagementapi.Options)) *apigatewaymanagementapi.Client {
 	return apigatewaymanagementapi.NewFromConfig(cfg, append([]func(*apigatewaymanagementapi.Options){func(o *apigatewaymanagementapi.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") == "" && stageURL != "" {
-			o.BaseEndpoint = aws.String(stageURL)
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 	}}, optFns...)...)
 }

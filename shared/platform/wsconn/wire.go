@@ -4,88 +4,52 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"strings"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/events"
 
-	"holdfast/shared/platform/awsconfig"
-	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/jwtauth"
-	"holdfast/shared/platform/logging"
+	"holdfast/shared/platform/lambdastart"
 )
 
-func logger() *slog.Logger {
-	level := slog.LevelInfo
-	_ = level.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
-	return logging.New(os.Stdout, level, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
-}
-
-// HandlersFromEnv wires the $connect/$disconnect/$default handlers from the function's
-// environment (CONNECTIONS_TABLE, WEBSOCKET_ENDPOINT, HOLDFAST_MODE).
-func HandlersFromEnv(ctx context.Context) (*Handlers, error) {
-	cfg, err := awsconfig.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	table := os.Getenv("CONNECTIONS_TABLE")
-	if table == "" {
+// NewHandlers wires the $connect/$disconnect/$default and sweep handlers from the function's
+// dependencies (CONNECTIONS_TABLE; the @connections endpoint from WEBSOCKET_ENDPOINT).
+func NewHandlers(_ context.Context, d *lambdastart.Deps) (*Handlers, error) {
+	if d.Config.ConnectionsTable == "" {
 		return nil, errors.New("CONNECTIONS_TABLE is not set")
 	}
-	clk, err := clock.FromEnv(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	store := &Store{DB: dynamodbClient(cfg), Table: table}
+	store := &Store{DB: dynamodbClient(d.AWS), Table: d.Config.ConnectionsTable}
 	return &Handlers{
 		Store:  store,
-		Sender: &Sender{API: NewManagementClient(cfg, os.Getenv("WEBSOCKET_ENDPOINT")), Store: store},
-		Now:    clk.Now,
-		Log:    logger(),
+		Sender: &Sender{API: NewManagementClient(d.AWS, d.Config.ConnectionsEndpoint()), Store: store},
+		Now:    d.Clock.Now,
+		Log:    d.Logger,
 	}, nil
 }
 
-// AuthorizerFromEnv wires the $connect authorizer (JWT_ISSUER, JWT_AUDIENCE, JWKS_URL, ROLES_CLAIM).
-func AuthorizerFromEnv() (*Authorizer, error) {
-	iss, aud, jwks := os.Getenv("JWT_ISSUER"), os.Getenv("JWT_AUDIENCE"), os.Getenv("JWKS_URL")
-	var missing []string
-	for k, v := range map[string]string{"JWT_ISSUER": iss, "JWT_AUDIENCE": aud, "JWKS_URL": jwks} {
-		if v == "" {
-			missing = append(missing, k)
+// Build is a WebSocket route's (or the sweep schedule's) build; pick names its handler:
+//
+//	func main() { lambdastart.Start(wsconn.Build((*wsconn.Handlers).Connect)) }
+func Build[E, R any](pick func(*Handlers, context.Context, E) (R, error)) lambdastart.Build[E, R] {
+	return lambdastart.Method(NewHandlers, pick)
+}
+
+// BuildAuthorizer is the $connect authorizer's build (JWT_ISSUER, JWT_AUDIENCE, JWKS_URL,
+// ROLES_CLAIM).
+func BuildAuthorizer(_ context.Context, d *lambdastart.Deps) (lambdastart.Handler[events.APIGatewayCustomAuthorizerRequestTypeRequest, events.APIGatewayCustomAuthorizerResponse], error) {
+	c := d.Config
+	var unset []error
+	for _, v := range []struct{ name, value string }{{"JWT_ISSUER", c.JWTIssuer}, {"JWT_AUDIENCE", c.JWTAudience}, {"JWKS_URL", c.JWKSURL}} {
+		if v.value == "" {
+			unset = append(unset, fmt.Errorf("%s is not set", v.name))
 		}
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("not set: %s", strings.Join(missing, ", "))
+	if err := errors.Join(unset...); err != nil {
+		return nil, err
 	}
-	claim := os.Getenv("ROLES_CLAIM")
-	if claim == "" {
-		claim = "roles"
+	a := &Authorizer{
+		Verifier:   &jwtauth.Verifier{Issuer: c.JWTIssuer, Audience: c.JWTAudience, Keys: &jwtauth.RemoteKeys{URL: c.JWKSURL}},
+		RolesClaim: c.RolesClaim,
+		Log:        d.Logger,
 	}
-	return &Authorizer{
-		Verifier:   &jwtauth.Verifier{Issuer: iss, Audience: aud, Keys: &jwtauth.RemoteKeys{URL: jwks}},
-		RolesClaim: claim,
-		Log:        logger(),
-	}, nil
-}
-
-// Start runs a WebSocket or schedule function: pick chooses the handler from the wired
-// Handlers. A function that cannot be wired logs why and exits before taking traffic.
-func Start(pick func(*Handlers) any) {
-	h, err := HandlersFromEnv(context.Background())
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(pick(h))
-}
-
-// StartAuthorizer runs the $connect authorizer function.
-func StartAuthorizer() {
-	a, err := AuthorizerFromEnv()
-	if err != nil {
-		slog.Error("init", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(a.Handle)
+	return a.Handle, nil
 }
