@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,12 +147,42 @@ func TestProgressShowsRateOnLongRunsOnly(t *testing.T) {
 		{"pk": &types.AttributeValueMemberS{Value: "ACCT#wallet:a"}, "sk": &types.AttributeValueMemberS{Value: "ENTRY#00000000000000000001"}},
 		{"pk": &types.AttributeValueMemberS{Value: "LTX#x"}, "sk": &types.AttributeValueMemberS{Value: "LTX"}},
 	})
-	stop = startProgress(c, 5*time.Millisecond, &w)
-	time.Sleep(40 * time.Millisecond)
+	// A long run is one that lasts past the first tick: stop once the progress line is drawn.
+	drawn := &signalWriter{wrote: make(chan struct{}, 1)}
+	stop = startProgress(c, time.Millisecond, drawn)
+	select {
+	case <-drawn.wrote:
+	case <-time.After(10 * time.Second): // only turns a hang into a failure
+		t.Fatal("no progress line drawn")
+	}
 	stop()
 	stop()
-	s := w.String()
+	s := drawn.String()
 	if !strings.Contains(s, "\rverifying: 2 items read, 1 entries, ") || !strings.Contains(s, "entries/s") || !strings.HasSuffix(s, "\n") {
 		t.Fatalf("%q", s)
 	}
+}
+
+// signalWriter keeps what is written and signals each write; startProgress writes from its
+// own goroutine, and stop waits for that goroutine, so the text is read only after stop.
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return w.buf.Write(p)
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
