@@ -164,6 +164,7 @@ func addAmounts(t *testing.T, a, b string) string {
 }
 
 func p2(t *testing.T, s string) int64 {
+	t.Helper()
 	var whole, frac int64
 	if _, err := fmt.Sscanf(s, "%d.%d", &whole, &frac); err != nil {
 		t.Fatalf("amount %q: %v", s, err)

@@ -66,6 +66,7 @@ func setClock(t testing.TB, now time.Time) {
 }
 
 func resetClock(t testing.TB) {
+	t.Helper()
 	localCall(t, "POST", "/__local/clock", map[string]bool{"reset": true})
 }
 
@@ -89,6 +90,7 @@ func str(m map[string]any, k string) string { return fmt.Sprint(m[k]) }
 
 // explainFailure prints the functions' error lines when a lending test fails.
 func explainFailure(t *testing.T) {
+	t.Helper()
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -41,6 +41,7 @@ func registerTenant(t testing.TB, body map[string]any) string {
 }
 
 func sandboxTenant(t testing.TB) (string, string) {
+	t.Helper()
 	id := strings.ToLower(uniq("t"))
 	return id, registerTenant(t, map[string]any{"tenantId": id, "name": "Tenant " + id})
 }

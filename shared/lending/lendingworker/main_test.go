@@ -115,6 +115,7 @@ func (e *env) apply(user, principal string, tenure int) string {
 
 // loanEvent is an SQS message carrying a lending event for loanID, as the rule delivers it.
 func loanEvent(t *testing.T, typ, loanID string) lambdaevents.SQSEvent {
+	t.Helper()
 	env, err := events.New(events.Meta{EventID: "LOAN#" + loanID + "#" + typ, CorrelationID: "c-" + typ, OccurredAt: time.Now(),
 		Domain: "lending", Type: typ, Version: 1}, map[string]string{"loanId": loanID})
 	if err != nil {
@@ -124,6 +125,7 @@ func loanEvent(t *testing.T, typ, loanID string) lambdaevents.SQSEvent {
 }
 
 func sqsOf(t *testing.T, env events.Envelope) lambdaevents.SQSEvent {
+	t.Helper()
 	body, err := events.Delivered(env, "bus-1", "123456789012", "us-east-1")
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,7 @@ func (f funcInvoker) Invoke(ctx context.Context, function string, payload []byte
 
 // testLogger writes the mappings' logs to the test log, shown when a test fails.
 func testLogger(t *testing.T) *slog.Logger {
+	t.Helper()
 	level := slog.LevelInfo
 	if os.Getenv("EVENTSOURCE_DEBUG") != "" {
 		level = slog.LevelDebug
@@ -65,6 +66,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func testCtx(t *testing.T) context.Context {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -168,6 +170,7 @@ type clients struct {
 }
 
 func newClients(t *testing.T) clients {
+	t.Helper()
 	cfg := emulatortest.Config(t)
 	return clients{sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg), cfg: cfg}
 }
