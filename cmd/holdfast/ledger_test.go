@@ -19,6 +19,7 @@ import (
 	"holdfast/shared/ledger/ledgerapi"
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/localcloud/emulator"
+	"holdfast/shared/platform/platformtest"
 )
 
 // ledgerFixture is an emulator with a lending table holding a few committed transactions.
@@ -35,22 +36,7 @@ func ledgerFixture(t *testing.T) (*dynamodb.Client, *ledgerstore.Store) {
 		t.Fatal(err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
-	s := func(n string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
-	}
-	k := func(n string, kt types.KeyType) types.KeySchemaElement {
-		return types.KeySchemaElement{AttributeName: aws.String(n), KeyType: kt}
-	}
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String("cli-lending"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk")},
-		KeySchema:            []types.KeySchemaElement{k("pk", types.KeyTypeHash), k("sk", types.KeyTypeRange)},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi1"),
-			KeySchema:  []types.KeySchemaElement{k("gsi1pk", types.KeyTypeHash), k("gsi1sk", types.KeyTypeRange)},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: "cli-lending"})
 	store, err := ledgerstore.New(db, ledgerstore.Options{Table: "cli-lending", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

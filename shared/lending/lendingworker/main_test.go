@@ -49,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	cfg := emulatortest.Config(t)
 	calls := &platformtest.CallCounter{}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 2, false))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: table})
 	clk := clock.NewFixed(time.Date(2025, 1, 31, 6, 0, 0, 0, time.UTC)) // 31 Jan, 11:30 IST
 	cal := clock.NewCalendar(kolkata)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

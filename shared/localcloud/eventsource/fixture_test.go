@@ -23,6 +23,7 @@ import (
 
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/localcloud/lambdaruntime"
+	"holdfast/shared/platform/platformtest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -133,24 +134,11 @@ func queue(t *testing.T, ctx context.Context, c clients, name string, attrs map[
 	return aws.ToString(out.QueueUrl), a.Attributes["QueueArn"]
 }
 
-// streamedTable creates a pk/sk table with a NEW_AND_OLD_IMAGES stream and returns its ARN.
-func streamedTable(t *testing.T, ctx context.Context, ddb *dynamodb.Client, name string) string {
+// streamedTable creates a table as template.yaml declares the clinic table (pk/sk, a
+// NEW_AND_OLD_IMAGES stream, no TTL) and returns its stream's ARN.
+func streamedTable(t *testing.T, ddb *dynamodb.Client, name string) string {
 	t.Helper()
-	out, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-		},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange},
-		},
-		StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewAndOldImages},
-	})
-	must(t, err)
-	return aws.ToString(out.TableDescription.LatestStreamArn)
+	return aws.ToString(platformtest.CreateTable(t, ddb, "ClinicTable", name).LatestStreamArn)
 }
 
 func putItem(t *testing.T, ctx context.Context, ddb *dynamodb.Client, table string, item map[string]ddbtypes.AttributeValue) {

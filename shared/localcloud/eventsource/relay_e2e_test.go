@@ -18,6 +18,7 @@ import (
 
 	"holdfast/shared/localcloud/eventsource"
 	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/platformtest"
 )
 
 // widgetMapper is a small domain's mapper: WidgetCreated on insert, WidgetChanged when the
@@ -57,16 +58,13 @@ func widgetMapper(rec lambdaevents.DynamoDBEventRecord) ([]events.Envelope, erro
 // relay function → EventBridge bus → rule → SQS queue → SQS mapping → consumer function.
 func TestRelayEndToEnd(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	streamARN := streamedTable(t, ctx, c.ddb, "widgets")
-	_, err := c.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("idempotency"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
-	must(t, err)
+	streamARN := streamedTable(t, c.ddb, "widgets")
+	platformtest.CreateTables(t, c.ddb, platformtest.Table{LogicalID: "IdempotencyTable", Name: "idempotency"})
 	_, dlqARN := queue(t, ctx, c, "widget-events-dlq", nil)
 	queueURL, queueARN := queue(t, ctx, c, "widget-events", map[string]string{"VisibilityTimeout": "2",
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":3}`, dlqARN)})
 	eb := eventbridge.NewFromConfig(c.cfg)
-	_, err = eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("holdfast")})
+	_, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("holdfast")})
 	must(t, err)
 	_, err = eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("widgets"), EventBusName: aws.String("holdfast"),
 		EventPattern: aws.String(`{"source":["holdfast.widgets"]}`)})

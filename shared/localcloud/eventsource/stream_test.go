@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"holdfast/shared/localcloud/eventsource"
+	"holdfast/shared/platform/platformtest"
 )
 
 func decodeStream(payload []byte) ([]lambdaevents.DynamoDBEventRecord, error) {
@@ -80,7 +81,7 @@ func (s *recordsSpy) GetRecords(ctx context.Context, in *dynamodbstreams.GetReco
 
 func TestStreamDeliversRecordsInOrderWithTheAWSShape(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	var raw recorder[map[string]any]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
@@ -165,7 +166,7 @@ func TestStreamDeliversRecordsInOrderWithTheAWSShape(t *testing.T) {
 
 func TestStreamRetriesFromTheFirstFailedRecord(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	for i := range 4 {
 		putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s(fmt.Sprint("k", i)), "sk": s("1")})
 	}
@@ -211,7 +212,7 @@ func batchKeys(batches [][]lambdaevents.DynamoDBEventRecord) [][]string {
 
 func TestStreamRetriesAFailingBatchThenSkipsIt(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("poison"), "sk": s("1")})
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("after"), "sk": s("1")})
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
@@ -242,7 +243,7 @@ func TestStreamRetriesAFailingBatchThenSkipsIt(t *testing.T) {
 
 func TestStreamLatestStartsAtTheTip(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("before"), "sk": s("1")})
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
@@ -270,7 +271,7 @@ func TestStreamLatestStartsAtTheTip(t *testing.T) {
 
 func TestStreamBatchingWindowFillsTheBatch(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
 		recs, err := decodeStream(payload)
@@ -312,16 +313,13 @@ func TestStreamStartFailsForAMissingStream(t *testing.T) {
 
 func TestLatestStreamARN(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	got, err := eventsource.LatestStreamARN(ctx, c.ddb, "items")
 	must(t, err)
 	if got != arn {
 		t.Fatalf("LatestStreamARN = %s, want %s", got, arn)
 	}
-	_, err = c.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("plain"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
-	must(t, err)
+	platformtest.CreateTables(t, c.ddb, platformtest.Table{LogicalID: "AuditTable", Name: "plain"}) // no stream
 	if _, err := eventsource.LatestStreamARN(ctx, c.ddb, "plain"); err == nil {
 		t.Fatal("a table without a stream has a stream ARN")
 	}
