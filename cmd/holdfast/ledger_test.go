@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"holdfast/shared/ledger/ledgerapi"
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/localcloud/emulator"
+	"holdfast/shared/platform/platformtest"
 )
 
 // ledgerFixture is an emulator with a lending table holding a few committed transactions.
@@ -34,22 +36,7 @@ func ledgerFixture(t *testing.T) (*dynamodb.Client, *ledgerstore.Store) {
 		t.Fatal(err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
-	s := func(n string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
-	}
-	k := func(n string, kt types.KeyType) types.KeySchemaElement {
-		return types.KeySchemaElement{AttributeName: aws.String(n), KeyType: kt}
-	}
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String("cli-lending"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk")},
-		KeySchema:            []types.KeySchemaElement{k("pk", types.KeyTypeHash), k("sk", types.KeyTypeRange)},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi1"),
-			KeySchema:  []types.KeySchemaElement{k("gsi1pk", types.KeyTypeHash), k("gsi1sk", types.KeyTypeRange)},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: "cli-lending"})
 	store, err := ledgerstore.New(db, ledgerstore.Options{Table: "cli-lending", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -146,12 +133,42 @@ func TestProgressShowsRateOnLongRunsOnly(t *testing.T) {
 		{"pk": &types.AttributeValueMemberS{Value: "ACCT#wallet:a"}, "sk": &types.AttributeValueMemberS{Value: "ENTRY#00000000000000000001"}},
 		{"pk": &types.AttributeValueMemberS{Value: "LTX#x"}, "sk": &types.AttributeValueMemberS{Value: "LTX"}},
 	})
-	stop = startProgress(c, 5*time.Millisecond, &w)
-	time.Sleep(40 * time.Millisecond)
+	// A long run is one that lasts past the first tick: stop once the progress line is drawn.
+	drawn := &signalWriter{wrote: make(chan struct{}, 1)}
+	stop = startProgress(c, time.Millisecond, drawn)
+	select {
+	case <-drawn.wrote:
+	case <-time.After(10 * time.Second): // only turns a hang into a failure
+		t.Fatal("no progress line drawn")
+	}
 	stop()
 	stop()
-	s := w.String()
+	s := drawn.String()
 	if !strings.Contains(s, "\rverifying: 2 items read, 1 entries, ") || !strings.Contains(s, "entries/s") || !strings.HasSuffix(s, "\n") {
 		t.Fatalf("%q", s)
 	}
+}
+
+// signalWriter keeps what is written and signals each write; startProgress writes from its
+// own goroutine, and stop waits for that goroutine, so the text is read only after stop.
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return w.buf.Write(p)
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }

@@ -15,6 +15,7 @@ import (
 var domainPackages = []string{"shared/money", "shared/ledger", "shared/lending", "shared/clinic", "shared/notify"}
 
 func repoRoot(t *testing.T) string {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }

@@ -160,12 +160,16 @@ func TestRelayPublishesOncePerLogicalChange(t *testing.T) {
 	eventually(t, 15*time.Second, "ProfileUpdated reaches the consumer", func() bool {
 		return len(logLines(map[string]string{"msg": "event observed", "eventId": updatedID})) > 0
 	})
-	time.Sleep(1500 * time.Millisecond) // room for a duplicate to show up if there were one
-	created := logLines(map[string]string{"msg": "event observed", "eventId": createdID})
-	updated := logLines(map[string]string{"msg": "event observed", "eventId": updatedID})
-	if len(created) != 1 || len(updated) != 1 {
-		t.Fatalf("events delivered: created %d, updated %d; want exactly one each", len(created), len(updated))
-	}
+	var created, updated []map[string]any
+	consistently(t, 1500*time.Millisecond, "exactly one ProfileCreated and one ProfileUpdated", func() bool {
+		created = logLines(map[string]string{"msg": "event observed", "eventId": createdID})
+		updated = logLines(map[string]string{"msg": "event observed", "eventId": updatedID})
+		if len(created) != 1 || len(updated) != 1 {
+			t.Logf("events delivered: created %d, updated %d", len(created), len(updated))
+			return false
+		}
+		return true
+	})
 	if created[0]["detailType"] != "ProfileCreated.v1" || created[0]["source"] != "holdfast.lending" || created[0]["correlationId"] != corr {
 		t.Fatalf("created event: %v", created[0])
 	}

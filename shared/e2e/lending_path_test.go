@@ -132,6 +132,7 @@ func TestLendingDepositRaisesCreditScoreThroughTheEventPath(t *testing.T) {
 // the few milliseconds from the clock call to the gateway, however slow the machine or the
 // chain's serialisation. It reports rather than stops (it runs on worker goroutines).
 func pinnedDeposit(t *testing.T, tok, key, amount string, at time.Time) (map[string]any, error) {
+	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for attempt := 0; ; attempt++ {
 		if r := localCall(t, "POST", "/__local/clock", map[string]string{"now": at.UTC().Format(time.RFC3339Nano)}); r.Status != 200 {

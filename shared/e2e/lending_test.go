@@ -66,6 +66,7 @@ func setClock(t testing.TB, now time.Time) {
 }
 
 func resetClock(t testing.TB) {
+	t.Helper()
 	localCall(t, "POST", "/__local/clock", map[string]bool{"reset": true})
 }
 
@@ -89,6 +90,7 @@ func str(m map[string]any, k string) string { return fmt.Sprint(m[k]) }
 
 // explainFailure prints the functions' error lines when a lending test fails.
 func explainFailure(t *testing.T) {
+	t.Helper()
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return
@@ -315,7 +317,10 @@ func TestLendingDisbursalRedeliveredOnce(t *testing.T) {
 		go func() { defer wg.Done(); send(uniq("dup")) }()
 	}
 	wg.Wait()
-	time.Sleep(2 * time.Second)
+	// "Later" is after the three were consumed (one disbursal line each, after the approval's).
+	eventually(t, asyncWait, "the 3 concurrent redeliveries consumed", func() bool {
+		return len(logLines(map[string]string{"msg": "disbursal", "loanId": id})) >= 4
+	})
 	send(uniq("later"))
 	eventually(t, asyncWait, "all 4 redeliveries consumed", func() bool {
 		return len(logLines(map[string]string{"msg": "disbursal", "loanId": id})) >= 5
@@ -394,10 +399,13 @@ func TestLendingEMIJobRunTwice(t *testing.T) {
 	eventually(t, 20*time.Second, "the reminder event reaches analytics", func() bool {
 		return len(logLines(map[string]string{"msg": "event observed", "eventId": reminderID})) > 0
 	})
-	time.Sleep(1500 * time.Millisecond)
-	if n := len(logLines(map[string]string{"msg": "event observed", "eventId": reminderID})); n != 1 {
-		t.Fatalf("%d reminder events for one installment", n)
-	}
+	consistently(t, 1500*time.Millisecond, "one reminder event for one installment", func() bool {
+		if n := len(logLines(map[string]string{"msg": "event observed", "eventId": reminderID})); n != 1 {
+			t.Logf("%d reminder events", n)
+			return false
+		}
+		return true
+	})
 }
 
 // TestLendingCreditScoreOnce: one ledger event delivered twice → one change.
@@ -563,11 +571,14 @@ func TestLendingFraudAlerts(t *testing.T) {
 	eventually(t, 2*asyncWait, "every transaction reaches the detector", func() bool {
 		return windowSize(burst) == 11 && windowSize(ten) == 10 && windowSize(spread) == 11
 	})
-	time.Sleep(3 * time.Second)
-	got := alertsFor()
-	if got[burst] != 1 || got[ten] != 0 || got[spread] != 0 {
-		t.Fatalf("alerts burst %d ten %d spread %d", got[burst], got[ten], got[spread])
-	}
+	consistently(t, 3*time.Second, "one alert for the burst, none for ten or the spread", func() bool {
+		got := alertsFor()
+		if got[burst] != 1 || got[ten] != 0 || got[spread] != 0 {
+			t.Logf("alerts burst %d ten %d spread %d", got[burst], got[ten], got[spread])
+			return false
+		}
+		return true
+	})
 	if r := call(t, "GET", "/api/v1/fraud/alerts", token(t, uniq("c"), "customer"), nil); r.Status != 403 {
 		t.Fatalf("customer reads alerts: %d", r.Status)
 	}

@@ -41,6 +41,7 @@ func registerTenant(t testing.TB, body map[string]any) string {
 }
 
 func sandboxTenant(t testing.TB) (string, string) {
+	t.Helper()
 	id := strings.ToLower(uniq("t"))
 	return id, registerTenant(t, map[string]any{"tenantId": id, "name": "Tenant " + id})
 }
@@ -122,11 +123,14 @@ func TestNotifyAllThreeChannelsSentThroughTheSandboxAndKeyIsIdempotent(t *testin
 	if r3 := notifyCall(t, tok, key, body); r3.Status != 202 || r3.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("%d %s", r3.Status, r3.Body)
 	}
-	time.Sleep(2 * time.Second)
-	_, v = getNotification(t, tok, id)
-	if len(v.Deliveries) != 3 {
-		t.Fatalf("want exactly one sandbox delivery per channel, got %+v", v.Deliveries)
-	}
+	consistently(t, 2*time.Second, "exactly one sandbox delivery per channel", func() bool {
+		_, v = getNotification(t, tok, id)
+		if len(v.Deliveries) != 3 {
+			t.Logf("deliveries %+v", v.Deliveries)
+			return false
+		}
+		return true
+	})
 	for _, c := range []string{"EMAIL", "SMS", "PUSH"} {
 		if v.Channels[c].Attempts != 1 || !strings.HasPrefix(v.Channels[c].ProviderMessageID, "sandbox:"+id) {
 			t.Errorf("%s: %+v", c, v.Channels[c])

@@ -88,6 +88,7 @@ func (c ownCloud) logLines(match map[string]string) []map[string]any {
 // keepLogsOnFailure writes this cloud's function logs to a file when the test fails (or
 // always, with E2E_KEEP_RESTART_LOGS set).
 func (c ownCloud) keepLogsOnFailure(t *testing.T, name string) {
+	t.Helper()
 	t.Cleanup(func() {
 		if !t.Failed() && os.Getenv("E2E_KEEP_RESTART_LOGS") == "" {
 			return

@@ -55,7 +55,8 @@ func setup(t *testing.T) *fixture {
 	cfg := emulatortest.Config(t)
 	db := dynamodb.NewFromConfig(cfg)
 	lendingTable, clinicTable := fmt.Sprintf("lending-%d", fixtures), fmt.Sprintf("clinic-%d", fixtures)
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput(lendingTable, 1, true), platformtest.ProductTableInput(clinicTable, 1, true))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: lendingTable},
+		platformtest.Table{LogicalID: "ClinicTable", Name: clinicTable})
 	q := sqs.NewFromConfig(cfg)
 	out, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("intake-%d", fixtures))})
 	if err != nil {

@@ -53,16 +53,6 @@ var builds = map[string]lambdahttp.Build{
 	"GET /board/{doctorId}":                             board.Page,
 }
 
-// clinicTableInput is CLINIC_TABLE as template.yaml declares it: pk/sk, gsi1, a stream.
-func clinicTableInput(name string) *dynamodb.CreateTableInput {
-	return platformtest.ProductTableInput(name, 1, true)
-}
-
-// connectionsTableInput is CONNECTIONS_TABLE as template.yaml declares it: pk/sk, gsi1.
-func connectionsTableInput(name string) *dynamodb.CreateTableInput {
-	return platformtest.ProductTableInput(name, 1, false)
-}
-
 type clinicEnv struct {
 	d   *httpapi.Deps
 	fns map[string]*lambdahttp.Function
@@ -88,7 +78,8 @@ func clinicSetup(t *testing.T) *clinicEnv {
 	}
 	e := &clinicEnv{d: platformtest.Deps(t, platformtest.Options{Config: cfg,
 		Clock: clock.NewFixed(time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC))}), fns: map[string]*lambdahttp.Function{}}
-	platformtest.CreateTables(t, e.d.DynamoDB, clinicTableInput(clinicTable), connectionsTableInput(connectionsTable))
+	platformtest.CreateTables(t, e.d.DynamoDB, platformtest.Table{LogicalID: "ClinicTable", Name: clinicTable},
+		platformtest.Table{LogicalID: "ConnectionsTable", Name: connectionsTable})
 	for rk, b := range builds {
 		fn, err := lambdahttp.New(context.Background(), rk, e.d, b)
 		if err != nil {

@@ -136,9 +136,11 @@ func TestConcurrentCheckInsKeepEverySnapshotConsistent(t *testing.T) {
 	arriving := ids[:20]
 
 	stop := make(chan struct{})
+	readerDone := make(chan struct{})
 	var snapshots atomic.Int32
 	var readerErr atomic.Value
 	go func() {
+		defer close(readerDone)
 		lastVersion := int64(0)
 		for {
 			select {
@@ -178,7 +180,7 @@ func TestConcurrentCheckInsKeepEverySnapshotConsistent(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
-	time.Sleep(50 * time.Millisecond)
+	<-readerDone // its last read, and any error it found, are in
 	if err, _ := readerErr.Load().(error); err != nil {
 		t.Fatal(err)
 	}

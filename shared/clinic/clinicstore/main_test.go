@@ -14,14 +14,9 @@ import (
 // which the racing transactions here depend on, as they do on real DynamoDB.
 func TestMain(m *testing.M) { emulatortest.Main(m) }
 
-// TableInput is CLINIC_TABLE as template.yaml declares it: pk/sk, gsi1, a stream.
-func TableInput(name string) *dynamodb.CreateTableInput {
-	return platformtest.ProductTableInput(name, 1, true)
-}
-
 func newStore(t *testing.T) *clinicstore.Store {
 	t.Helper()
 	db := dynamodb.NewFromConfig(emulatortest.Config(t))
-	platformtest.CreateTables(t, db, TableInput("clinic"))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "ClinicTable", Name: "clinic"})
 	return clinicstore.New(db, "clinic")
 }

@@ -79,7 +79,8 @@ type fixture struct {
 func setup(t *testing.T, watchers ...string) *fixture {
 	t.Helper()
 	db := dynamodb.NewFromConfig(emulatortest.Config(t))
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput("clinic", 1, true), platformtest.ProductTableInput("connections", 1, false))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "ClinicTable", Name: "clinic"},
+		platformtest.Table{LogicalID: "ConnectionsTable", Name: "connections"})
 	st := clinicstore.New(db, "clinic")
 	conns := &wsconn.Store{DB: db, Table: "connections"}
 	seq++

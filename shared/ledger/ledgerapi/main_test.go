@@ -48,18 +48,14 @@ type env struct {
 	store *ledgerstore.Store
 }
 
-// lendingTableInput is the LENDING table as template.yaml declares it: pk/sk and gsi1.
-func lendingTableInput(name string) *dynamodb.CreateTableInput {
-	return platformtest.ProductTableInput(name, 1, false)
-}
-
 func setup(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFixed(time.Date(2025, 1, 31, 9, 30, 0, 0, time.UTC)), fns: map[string]*lambdahttp.Function{}}
 	e.d = platformtest.Deps(t, platformtest.Options{Clock: e.clk, NoTables: true, Out: io.Discard})
 	cfg := e.d.Config
-	platformtest.CreateTables(t, e.d.DynamoDB, platformtest.AuditTableInput(cfg.AuditTable),
-		platformtest.IdempotencyTableInput(cfg.IdempotencyTable), lendingTableInput(cfg.LendingTable))
+	platformtest.CreateTables(t, e.d.DynamoDB, platformtest.Table{LogicalID: "AuditTable", Name: cfg.AuditTable},
+		platformtest.Table{LogicalID: "IdempotencyTable", Name: cfg.IdempotencyTable},
+		platformtest.Table{LogicalID: "LendingTable", Name: cfg.LendingTable})
 	builds := map[string]lambdahttp.Build{rDeposit: ledgerapi.Deposit, rWithdraw: ledgerapi.Withdraw, rWallet: ledgerapi.GetWallet,
 		rStatement: ledgerapi.Statement, rVerify: ledgerapi.VerifyAccount, rDigests: ledgerapi.Digests}
 	for route, b := range builds {

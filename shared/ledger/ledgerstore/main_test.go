@@ -63,7 +63,7 @@ func newEnv(t testing.TB) *env {
 	cfg := emulatortest.Config(t)
 	e := &env{t: t, cfg: cfg, calls: &platformtest.CallCounter{}, now: &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}}
 	e.raw = e.client()
-	platformtest.CreateTables(t, e.raw, platformtest.ProductTableInput(testTable, 1, true))
+	platformtest.CreateTables(t, e.raw, platformtest.Table{LogicalID: "LendingTable", Name: testTable})
 	return e
 }
 

@@ -25,7 +25,7 @@ var t0 = time.Date(2025, 4, 1, 10, 0, 0, 123000000, time.UTC)
 func newStore(t *testing.T) (*lendingstore.ProfileStore, *dynamodb.Client) {
 	t.Helper()
 	db := dynamodb.NewFromConfig(emulatortest.Config(t))
-	platformtest.CreateTables(t, db, platformtest.PKSKTableInput(platformtest.LendingTable))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: platformtest.LendingTable})
 	return lendingstore.NewProfileStore(db, platformtest.LendingTable), db
 }
 

@@ -98,6 +98,7 @@ func TestEMIJobIsIdempotentPerInstallmentPerDay(t *testing.T) {
 }
 
 func ledgerEvent(t *testing.T, typ ledger.TxType, txID string, at time.Time, postings ...ledgerstore.PostingData) events.Envelope {
+	t.Helper()
 	env, err := events.New(events.Meta{EventID: "LTX#" + txID, CorrelationID: "c-" + txID, OccurredAt: at, Domain: "ledger",
 		Type: ledgerstore.EventTransactionCommitted, Version: 1},
 		ledgerstore.TransactionCommitted{TxID: txID, Type: string(typ), Postings: postings, At: ledger.FormatTime(at),

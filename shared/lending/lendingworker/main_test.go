@@ -49,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	cfg := emulatortest.Config(t)
 	calls := &platformtest.CallCounter{}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput(table, 2, false))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "LendingTable", Name: table})
 	clk := clock.NewFixed(time.Date(2025, 1, 31, 6, 0, 0, 0, time.UTC)) // 31 Jan, 11:30 IST
 	cal := clock.NewCalendar(kolkata)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -115,6 +115,7 @@ func (e *env) apply(user, principal string, tenure int) string {
 
 // loanEvent is an SQS message carrying a lending event for loanID, as the rule delivers it.
 func loanEvent(t *testing.T, typ, loanID string) lambdaevents.SQSEvent {
+	t.Helper()
 	env, err := events.New(events.Meta{EventID: "LOAN#" + loanID + "#" + typ, CorrelationID: "c-" + typ, OccurredAt: time.Now(),
 		Domain: "lending", Type: typ, Version: 1}, map[string]string{"loanId": loanID})
 	if err != nil {
@@ -124,6 +125,7 @@ func loanEvent(t *testing.T, typ, loanID string) lambdaevents.SQSEvent {
 }
 
 func sqsOf(t *testing.T, env events.Envelope) lambdaevents.SQSEvent {
+	t.Helper()
 	body, err := events.Delivered(env, "bus-1", "123456789012", "us-east-1")
 	if err != nil {
 		t.Fatal(err)

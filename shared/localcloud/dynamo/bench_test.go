@@ -99,6 +99,7 @@ var benchOps = []benchOp{
 }
 
 func seedBenchTable(b *testing.B, db *dynamodb.Client) {
+	b.Helper()
 	ctx := context.Background()
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(benchTable), BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
@@ -125,6 +126,7 @@ var callSeq atomic.Int64
 
 // runClients spreads b.N calls over clients goroutines and reports p50 and p95 latency.
 func runClients(b *testing.B, db *dynamodb.Client, clients int, fn func(context.Context, *dynamodb.Client, int, int) error) {
+	b.Helper()
 	ctx := context.Background()
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64

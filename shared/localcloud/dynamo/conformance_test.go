@@ -126,6 +126,7 @@ type target struct {
 }
 
 func engineTarget(t *testing.T) *env {
+	t.Helper()
 	eng, err := dynamo.New(dynamo.Options{TTLInterval: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +154,7 @@ func engineTarget(t *testing.T) *env {
 }
 
 func motoTarget(t *testing.T) *env {
+	t.Helper()
 	ctx := context.Background()
 	em, err := emulator.Start(ctx, emulator.Options{DynamoDB: emulator.DynamoDBMoto})
 	if err != nil {

@@ -155,6 +155,7 @@ func post(t *testing.T, url string, r recorded) (int, []byte) {
 // normalise is an answer without what legitimately differs: volatile fields, the order of a
 // Scan's items and of set members, number spelling, and an error's message (its type stays).
 func normalise(t *testing.T, target string, status int, body []byte) string {
+	t.Helper()
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return fmt.Sprintf("%d %q", status, body)
@@ -218,6 +219,7 @@ func canon(v any) string {
 }
 
 func readCorpus(t *testing.T) []recorded {
+	t.Helper()
 	f, err := os.Open(corpusPath)
 	if err != nil {
 		t.Fatalf("differential corpus: %v", err)
@@ -239,6 +241,7 @@ func readCorpus(t *testing.T) []recorded {
 // writeCorpus keeps a recording's DynamoDB requests (stream reads name opaque per-server
 // iterators, so they stay with the conformance suite), table definitions first.
 func writeCorpus(t *testing.T, from string) {
+	t.Helper()
 	f, err := os.Open(from)
 	if err != nil {
 		t.Fatal(err)

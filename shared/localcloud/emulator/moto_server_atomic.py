@@ -9,7 +9,8 @@ the table (~0.3 ms per item). Real DynamoDB applies each request atomically and 
 all-or-nothing in time proportional to its own items.
 
 This wrapper restores those two properties, removes two accidental costs (3 and 4, below),
-serves kept-alive connections (6) and marks its responses (5); it changes nothing else:
+serves kept-alive connections (6), counts a queue at one instant (7) and marks its responses
+(5); it changes nothing else:
   1. every DynamoDB request runs under one lock (each request is atomic and isolated);
   2. TransactWriteItems checks every condition first, against the state before the transaction
      (items of one transaction are distinct, so this is what DynamoDB does), and applies the
@@ -18,7 +19,8 @@ serves kept-alive connections (6) and marks its responses (5); it changes nothin
   3. EventBridge caches compiled JSONPath expressions;
   4. an SQS long poll sleeps until something can change what it would receive;
   5. every response carries X-Holdfast-Atomic: 1;
-  6. HTTP/1.1 keep-alive works.
+  6. HTTP/1.1 keep-alive works;
+  7. GetQueueAttributes counts a queue's messages at one instant.
 It is pinned to moto 5.x internals and refuses to start on anything else; keep-alive (6) is
 pinned to Werkzeug 3.x and left off under any other.
 """
@@ -272,7 +274,38 @@ def _backend_queue(backend, queue_name, *args, **kwargs):
     return backend.queues.get(queue_name)
 
 
+# 7. GetQueueAttributes counts a queue at one instant. moto evaluates the queue's attributes
+#    afresh for each name asked for, and each evaluation judges every message's visibility
+#    against the clock again: a message whose visibility timeout ends between the count of
+#    ApproximateNumberOfMessages and that of ApproximateNumberOfMessagesNotVisible is in
+#    neither, so messages in flight can read as 0 visible and 0 in flight (measured: 5 runs of
+#    TestWrapperCountsAQueueAtOneInstant, 5 such readings). Here the three counts are taken from one list of the
+#    queue's messages at one instant, while no receive of that queue runs, with moto's own
+#    visible and delayed rules ("now > visible_at", "now < delayed_until").
+_get_queue_attributes = SQSBackend.get_queue_attributes
+
+
+def get_queue_attributes(self, queue_name, attribute_names):
+    queue = self.get_queue(queue_name)
+    with _waker(queue).receive:
+        attributes = _get_queue_attributes(self, queue_name, attribute_names)
+        now = unix_time_millis()
+        messages = list(queue._messages)
+    visible = [now > m.visible_at for m in messages]
+    delayed = [now < m.delayed_until for m in messages]
+    counts = {
+        "ApproximateNumberOfMessages": sum(v and not d for v, d in zip(visible, delayed)),
+        "ApproximateNumberOfMessagesNotVisible": sum(not v for v in visible),
+        "ApproximateNumberOfMessagesDelayed": sum(delayed),
+    }
+    for name, count in counts.items():
+        if name in attributes:
+            attributes[name] = count
+    return attributes
+
+
 SQSBackend.receive_message = receive_message
+SQSBackend.get_queue_attributes = get_queue_attributes
 Queue.add_message = _notifying(Queue.add_message, lambda q, *a, **k: q)
 Queue.delete_message = _notifying(Queue.delete_message, lambda q, *a, **k: q)
 SQSBackend.change_message_visibility = _notifying(SQSBackend.change_message_visibility, _backend_queue)

@@ -254,3 +254,53 @@ func TestWrapperFIFOLongPollSleepsAndSeesAFreedGroup(t *testing.T) {
 		t.Fatalf("the poll returned %v %v after the group was freed; want m1,m2 at once", got, r.at.Sub(freed))
 	}
 }
+
+// GetQueueAttributes counts a queue's messages at one instant: visible plus in flight is every
+// message, also while visibility timeouts end. moto counts each attribute against the clock
+// afresh, so a message whose timeout ends between the two counts is in neither, and a queue of
+// messages in flight reads 0 visible and 0 in flight: a test waiting for "drained" then goes on
+// while the messages are about to come back. 20 messages become visible again at 20 instants;
+// every reading through them must add up to 20.
+func TestWrapperCountsAQueueAtOneInstant(t *testing.T) {
+	const messages = 20
+	ctx := testContext(t)
+	e := startWrapper(t)
+	var stats connStats
+	c := keepAliveSQS(e, 2, &stats)
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("counted"),
+		Attributes: map[string]string{"VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range messages {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(fmt.Sprint("m", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range messages { // one at a time: their timeouts end at different instants
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 1})
+		if err != nil || len(out.Messages) != 1 {
+			t.Fatalf("receive %d: %v, %d messages", i, err, len(out.Messages))
+		}
+	}
+	readings := 0
+	for visible := 0; visible < messages; readings++ {
+		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+				sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var err1, err2 error
+		var inFlight int
+		visible, err1 = strconv.Atoi(a.Attributes["ApproximateNumberOfMessages"])
+		inFlight, err2 = strconv.Atoi(a.Attributes["ApproximateNumberOfMessagesNotVisible"])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("attributes %v", a.Attributes)
+		}
+		if visible+inFlight != messages {
+			t.Fatalf("reading %d: %d visible + %d in flight, want %d in all", readings, visible, inFlight, messages)
+		}
+	}
+	t.Logf("%d readings while the messages came back, each adding up to %d", readings, messages)
+}

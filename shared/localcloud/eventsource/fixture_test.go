@@ -23,6 +23,7 @@ import (
 
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/localcloud/lambdaruntime"
+	"holdfast/shared/platform/platformtest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -49,6 +50,7 @@ func (f funcInvoker) Invoke(ctx context.Context, function string, payload []byte
 
 // testLogger writes the mappings' logs to the test log, shown when a test fails.
 func testLogger(t *testing.T) *slog.Logger {
+	t.Helper()
 	level := slog.LevelInfo
 	if os.Getenv("EVENTSOURCE_DEBUG") != "" {
 		level = slog.LevelDebug
@@ -65,6 +67,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func testCtx(t *testing.T) context.Context {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -131,24 +134,11 @@ func queue(t *testing.T, ctx context.Context, c clients, name string, attrs map[
 	return aws.ToString(out.QueueUrl), a.Attributes["QueueArn"]
 }
 
-// streamedTable creates a pk/sk table with a NEW_AND_OLD_IMAGES stream and returns its ARN.
-func streamedTable(t *testing.T, ctx context.Context, ddb *dynamodb.Client, name string) string {
+// streamedTable creates a table as template.yaml declares the clinic table (pk/sk, a
+// NEW_AND_OLD_IMAGES stream, no TTL) and returns its stream's ARN.
+func streamedTable(t *testing.T, ddb *dynamodb.Client, name string) string {
 	t.Helper()
-	out, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-		},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange},
-		},
-		StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewAndOldImages},
-	})
-	must(t, err)
-	return aws.ToString(out.TableDescription.LatestStreamArn)
+	return aws.ToString(platformtest.CreateTable(t, ddb, "ClinicTable", name).LatestStreamArn)
 }
 
 func putItem(t *testing.T, ctx context.Context, ddb *dynamodb.Client, table string, item map[string]ddbtypes.AttributeValue) {
@@ -168,6 +158,7 @@ type clients struct {
 }
 
 func newClients(t *testing.T) clients {
+	t.Helper()
 	cfg := emulatortest.Config(t)
 	return clients{sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg), cfg: cfg}
 }

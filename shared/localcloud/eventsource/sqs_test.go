@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +36,9 @@ func send(t *testing.T, ctx context.Context, c clients, url, body string, fifoGr
 	must(t, err)
 }
 
-// queueDepth counts messages visible and in flight on url.
+// queueDepth counts the messages on url, visible and in flight: 0 means drained, nothing left to
+// deliver and nothing to come back. The emulator takes both counts at one instant (moto alone
+// does not: a message whose visibility timeout ended between them was in neither).
 func queueDepth(t *testing.T, ctx context.Context, c clients, url string) int {
 	t.Helper()
 	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
@@ -52,6 +55,18 @@ func decodeSQS(payload []byte) ([]lambdaevents.SQSMessage, error) {
 		return nil, err
 	}
 	return ev.Records, nil
+}
+
+// deliveries is every message the function was invoked with, as body:receiveCount, sorted.
+func deliveries(rec *recorder[lambdaevents.SQSMessage]) []string {
+	var out []string
+	for _, b := range rec.snapshot() {
+		for _, msg := range b {
+			out = append(out, msg.Body+":"+msg.Attributes["ApproximateReceiveCount"])
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func bodies(msgs []lambdaevents.SQSMessage) []string {
@@ -97,7 +112,9 @@ func TestSQSPartialBatchFailureRetriesOnlyTheFailureThenDeadLetters(t *testing.T
 	// The failed message comes back after its 1 s visibility timeout, twice in all; on the next
 	// receive SQS (the emulator) moves it to the DLQ.
 	eventually(t, 20*time.Second, "the failed message in the DLQ", func() bool { return queueDepth(t, ctx, c, dlqURL) == 1 })
-	eventually(t, 5*time.Second, "the work queue to drain", func() bool { return queueDepth(t, ctx, c, url) == 0 })
+	eventually(t, 5*time.Second, "the work queue to drain", func() bool {
+		return len(deliveries(&rec)) >= 4 && queueDepth(t, ctx, c, url) == 0
+	})
 	m.Stop()
 	noLeaks(t)
 
@@ -166,16 +183,12 @@ func TestSQSFunctionErrorDeletesNothing(t *testing.T) {
 			must(t, err)
 			must(t, m.Start(ctx))
 			defer m.Stop()
-			eventually(t, 10*time.Second, "the queue to drain", func() bool { return queueDepth(t, ctx, c, url) == 0 })
+			// Drained is both: the second deliveries seen, and nothing left on the queue.
+			eventually(t, 10*time.Second, "both messages delivered again and the queue drained", func() bool {
+				return len(deliveries(&rec)) >= 4 && queueDepth(t, ctx, c, url) == 0
+			})
 			m.Stop()
-			var counts []string
-			for _, b := range rec.snapshot() {
-				for _, msg := range b {
-					counts = append(counts, msg.Body+":"+msg.Attributes["ApproximateReceiveCount"])
-				}
-			}
-			slices.Sort(counts)
-			if want := []string{"a:1", "a:2", "b:1", "b:2"}; !slices.Equal(counts, want) {
+			if counts, want := deliveries(&rec), []string{"a:1", "a:2", "b:1", "b:2"}; !slices.Equal(counts, want) {
 				t.Fatalf("deliveries %v, want %v", counts, want)
 			}
 		})
@@ -199,8 +212,11 @@ func TestSQSWithoutReportBatchItemFailuresAPartialResponseIsIgnored(t *testing.T
 	must(t, err)
 	must(t, m.Start(ctx))
 	defer m.Stop()
-	eventually(t, 10*time.Second, "the queue to drain", func() bool { return queueDepth(t, ctx, c, url) == 0 })
-	time.Sleep(1500 * time.Millisecond) // past the visibility timeout: nothing comes back
+	// An empty queue (nothing visible, nothing in flight) means the message was deleted: it
+	// cannot come back, so there is nothing to wait for after this.
+	eventually(t, 10*time.Second, "the queue to drain", func() bool {
+		return len(rec.snapshot()) >= 1 && queueDepth(t, ctx, c, url) == 0
+	})
 	m.Stop()
 	if got := len(rec.snapshot()); got != 1 {
 		t.Fatalf("%d invocations, want 1", got)
@@ -228,14 +244,12 @@ func TestSQSInvalidPartialResponseFailsTheWholeBatch(t *testing.T) {
 	must(t, err)
 	must(t, m.Start(ctx))
 	defer m.Stop()
-	eventually(t, 10*time.Second, "the queue to drain", func() bool { return queueDepth(t, ctx, c, url) == 0 })
+	eventually(t, 10*time.Second, "both messages delivered again and the queue drained", func() bool {
+		return len(deliveries(&rec)) >= 4 && queueDepth(t, ctx, c, url) == 0
+	})
 	m.Stop()
-	var n int
-	for _, b := range rec.snapshot() {
-		n += len(b)
-	}
-	if n != 4 {
-		t.Fatalf("%d deliveries, want 4 (both messages again after the invalid response)", n)
+	if got, want := deliveries(&rec), []string{"a:1", "a:2", "b:1", "b:2"}; !slices.Equal(got, want) {
+		t.Fatalf("deliveries %v, want %v (both messages again after the invalid response)", got, want)
 	}
 }
 
@@ -267,7 +281,14 @@ func TestSQSFIFOStopsAGroupAtItsFirstFailure(t *testing.T) {
 	must(t, err)
 	must(t, m.Start(ctx))
 	defer m.Stop()
-	eventually(t, 10*time.Second, "the queue to drain", func() bool { return queueDepth(t, ctx, c, url) == 0 })
+	// Drained is both: the two held-back messages delivered again, and nothing left on the
+	// queue. The queue alone is not enough evidence: the two are in flight, invisible, until
+	// their visibility timeout ends, and this test, when it waited on
+	// the queue alone, once read it as empty at that very instant (moto took its two counts at
+	// two instants, and the timeouts ended between them) and went on with nothing redelivered.
+	eventually(t, 10*time.Second, "g1-2 and g1-3 delivered again and the queue drained", func() bool {
+		return len(deliveries(&rec)) >= 6 && queueDepth(t, ctx, c, url) == 0
+	})
 	m.Stop()
 	noLeaks(t)
 
@@ -307,20 +328,30 @@ func TestSQSBatchingWindowFillsTheBatch(t *testing.T) {
 		rec.add(msgs)
 		return nil, nil
 	}}
-	m, err := eventsource.NewSQSMapping(c.sqs, inv, eventsource.SQSConfig{Function: "Worker", QueueURL: url,
-		BatchSize: 5, MaximumBatchingWindow: 3 * time.Second, WaitTime: time.Second, MaxConcurrency: 1}, testLogger(t))
+	// The window is long so that it never closes here on its own: the batch is invoked when it
+	// holds 5 messages, and a mapping without a window would invoke the first message alone.
+	spy := newPollSpy(c)
+	m, err := eventsource.NewSQSMapping(spy, inv, eventsource.SQSConfig{Function: "Worker", QueueURL: url,
+		BatchSize: 5, MaximumBatchingWindow: 60 * time.Second, WaitTime: time.Second, MaxConcurrency: 1}, testLogger(t))
 	must(t, err)
 	must(t, m.Start(ctx))
 	defer m.Stop()
-	for i := range 5 {
+	// The first message is received on its own, and only then are the other four sent: they
+	// reach the batch through the window, not through the first receive.
+	send(t, ctx, c, url, "0", "")
+	receiveOf(t, spy.firstMessages, "the first message received")
+	for i := 1; i < 5; i++ {
 		send(t, ctx, c, url, fmt.Sprint(i), "")
-		time.Sleep(100 * time.Millisecond)
 	}
 	eventually(t, 10*time.Second, "one invocation", func() bool { return len(rec.snapshot()) > 0 })
 	m.Stop()
 	batches := rec.snapshot()
 	if len(batches) != 1 || len(batches[0]) != 5 {
-		t.Fatalf("batches %v, want one batch of 5 (filled within the window)", batches)
+		var got [][]string
+		for _, b := range batches {
+			got = append(got, bodies(b))
+		}
+		t.Fatalf("batches %v, want one batch of 5 (filled within the window)", got)
 	}
 }
 
@@ -328,14 +359,20 @@ func TestSQSStopEndsALongPollPromptly(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
 	url, _ := queue(t, ctx, c, "idle", nil)
 	inv := funcInvoker{fn: func(context.Context, []byte) (any, error) { return nil, nil }}
-	m, err := eventsource.NewSQSMapping(c.sqs, inv, eventsource.SQSConfig{Function: "Worker", QueueURL: url}, testLogger(t))
+	spy := newPollSpy(c)
+	m, err := eventsource.NewSQSMapping(spy, inv, eventsource.SQSConfig{Function: "Worker", QueueURL: url}, testLogger(t))
 	must(t, err)
 	must(t, m.Start(ctx))
-	time.Sleep(200 * time.Millisecond) // pollers are inside a 20 s long poll now
-	start := time.Now()
+	// Both pollers (the default concurrency) have a 20 s long poll on the wire; Stop cancels
+	// them: a poll left to run out would end without an error, 20 s later.
+	for range 2 {
+		receiveOf(t, spy.onWire, "a long poll sent")
+	}
 	m.Stop()
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("Stop took %v", d)
+	for range 2 {
+		if err := receiveOf(t, spy.results, "the end of a long poll"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a long poll ended with %v, want context.Canceled", err)
+		}
 	}
 	noLeaks(t)
 	if err := m.Start(ctx); err == nil {
@@ -347,9 +384,11 @@ func TestSQSStopEndsALongPollPromptly(t *testing.T) {
 // request went out to the emulator, and how it ended.
 type pollSpy struct {
 	*sqs.Client
-	asked   chan int32 // WaitTimeSeconds of each receive
-	onWire  chan struct{}
-	results chan error
+	asked         chan int32 // WaitTimeSeconds of each receive
+	onWire        chan struct{}
+	results       chan error
+	firstMessages chan struct{} // closed when a receive first returns messages
+	once          sync.Once
 }
 
 type doerFunc func(*http.Request) (*http.Response, error)
@@ -357,7 +396,8 @@ type doerFunc func(*http.Request) (*http.Response, error)
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 func newPollSpy(c clients) *pollSpy {
-	s := &pollSpy{asked: make(chan int32, 64), onWire: make(chan struct{}, 64), results: make(chan error, 64)}
+	s := &pollSpy{asked: make(chan int32, 64), onWire: make(chan struct{}, 64), results: make(chan error, 64),
+		firstMessages: make(chan struct{})}
 	s.Client = sqs.NewFromConfig(c.cfg, func(o *sqs.Options) {
 		next := o.HTTPClient
 		o.HTTPClient = doerFunc(func(r *http.Request) (*http.Response, error) {
@@ -374,9 +414,13 @@ func (s *pollSpy) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInpu
 	s.asked <- in.WaitTimeSeconds
 	out, err := s.Client.ReceiveMessage(ctx, in, optFns...)
 	s.results <- err
+	if err == nil && len(out.Messages) > 0 {
+		s.once.Do(func() { close(s.firstMessages) })
+	}
 	return out, err
 }
 
+// receiveOf takes the next value from ch; the 10 s bound only turns a hang into a failure.
 func receiveOf[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
@@ -409,7 +453,6 @@ func TestSQSStopAndCancelInterruptA20sLongPoll(t *testing.T) {
 				t.Fatalf("WaitTimeSeconds %d, want 20", wait)
 			}
 			receiveOf(t, spy.onWire, "receive request sent")
-			time.Sleep(300 * time.Millisecond) // the poll is parked in the emulator now
 
 			start := time.Now()
 			if how == "Stop" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"holdfast/shared/localcloud/eventsource"
+	"holdfast/shared/platform/platformtest"
 )
 
 func decodeStream(payload []byte) ([]lambdaevents.DynamoDBEventRecord, error) {
@@ -44,6 +47,11 @@ func flatten[T any](batches [][]T) []T {
 
 func streamMapping(t *testing.T, c clients, arn string, inv funcInvoker, cfg eventsource.StreamConfig) *eventsource.StreamMapping {
 	t.Helper()
+	return streamMappingOn(t, c.streams, arn, inv, cfg)
+}
+
+func streamMappingOn(t *testing.T, api eventsource.StreamsAPI, arn string, inv funcInvoker, cfg eventsource.StreamConfig) *eventsource.StreamMapping {
+	t.Helper()
 	cfg.Function, cfg.StreamARN = "Handler", arn
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 50 * time.Millisecond
@@ -51,14 +59,29 @@ func streamMapping(t *testing.T, c clients, arn string, inv funcInvoker, cfg eve
 	if cfg.RetryBackoff == 0 {
 		cfg.RetryBackoff = 10 * time.Millisecond
 	}
-	m, err := eventsource.NewStreamMapping(c.streams, inv, cfg, testLogger(t))
+	m, err := eventsource.NewStreamMapping(api, inv, cfg, testLogger(t))
 	must(t, err)
 	return m
 }
 
+// recordsSpy is a DynamoDB Streams client that tells when a GetRecords first returns records.
+type recordsSpy struct {
+	*dynamodbstreams.Client
+	firstRecords chan struct{}
+	once         sync.Once
+}
+
+func (s *recordsSpy) GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
+	out, err := s.Client.GetRecords(ctx, in, optFns...)
+	if err == nil && len(out.Records) > 0 {
+		s.once.Do(func() { close(s.firstRecords) })
+	}
+	return out, err
+}
+
 func TestStreamDeliversRecordsInOrderWithTheAWSShape(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	var raw recorder[map[string]any]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
@@ -143,7 +166,7 @@ func TestStreamDeliversRecordsInOrderWithTheAWSShape(t *testing.T) {
 
 func TestStreamRetriesFromTheFirstFailedRecord(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	for i := range 4 {
 		putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s(fmt.Sprint("k", i)), "sk": s("1")})
 	}
@@ -165,11 +188,16 @@ func TestStreamRetriesFromTheFirstFailedRecord(t *testing.T) {
 	must(t, m.Start(ctx))
 	defer m.Stop()
 	eventually(t, 10*time.Second, "the retry", func() bool { return len(rec.snapshot()) >= 2 })
-	time.Sleep(300 * time.Millisecond) // nothing more may come
+	// A record written after the retry began comes after everything before it: once it is
+	// delivered, a second retry of k1…k3 (there must be none) would have come before it.
+	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("last"), "sk": s("1")})
+	eventually(t, 10*time.Second, "the record written last", func() bool {
+		return slices.Contains(keysOf(flatten(rec.snapshot())), "last")
+	})
 	m.Stop()
 	batches := rec.snapshot()
-	if len(batches) != 2 || !slices.Equal(keysOf(batches[0]), []string{"k0", "k1", "k2", "k3"}) ||
-		!slices.Equal(keysOf(batches[1]), []string{"k1", "k2", "k3"}) {
+	if len(batches) != 3 || !slices.Equal(keysOf(batches[0]), []string{"k0", "k1", "k2", "k3"}) ||
+		!slices.Equal(keysOf(batches[1]), []string{"k1", "k2", "k3"}) || !slices.Equal(keysOf(batches[2]), []string{"last"}) {
 		t.Fatalf("batches %v", batchKeys(batches))
 	}
 }
@@ -184,7 +212,7 @@ func batchKeys(batches [][]lambdaevents.DynamoDBEventRecord) [][]string {
 
 func TestStreamRetriesAFailingBatchThenSkipsIt(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("poison"), "sk": s("1")})
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("after"), "sk": s("1")})
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
@@ -215,7 +243,7 @@ func TestStreamRetriesAFailingBatchThenSkipsIt(t *testing.T) {
 
 func TestStreamLatestStartsAtTheTip(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("before"), "sk": s("1")})
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
@@ -230,8 +258,11 @@ func TestStreamLatestStartsAtTheTip(t *testing.T) {
 	must(t, m.Start(ctx))
 	defer m.Stop()
 	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("after"), "sk": s("1")})
-	eventually(t, 10*time.Second, "the record written after Start", func() bool { return len(rec.snapshot()) > 0 })
-	time.Sleep(200 * time.Millisecond)
+	// "before" precedes "after" in the shard: had the mapping started at the trim horizon, it
+	// would have been delivered before (or with) "after", so nothing needs waiting for after it.
+	eventually(t, 10*time.Second, "the record written after Start", func() bool {
+		return slices.Contains(keysOf(flatten(rec.snapshot())), "after")
+	})
 	m.Stop()
 	if got := keysOf(flatten(rec.snapshot())); !slices.Equal(got, []string{"after"}) {
 		t.Fatalf("deliveries %v, want [after]", got)
@@ -240,7 +271,7 @@ func TestStreamLatestStartsAtTheTip(t *testing.T) {
 
 func TestStreamBatchingWindowFillsTheBatch(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	var rec recorder[lambdaevents.DynamoDBEventRecord]
 	inv := funcInvoker{fn: func(_ context.Context, payload []byte) (any, error) {
 		recs, err := decodeStream(payload)
@@ -250,12 +281,17 @@ func TestStreamBatchingWindowFillsTheBatch(t *testing.T) {
 		rec.add(recs)
 		return nil, nil
 	}}
-	m := streamMapping(t, c, arn, inv, eventsource.StreamConfig{BatchSize: 3, MaximumBatchingWindow: 3 * time.Second})
+	// The window is long so that it never closes here on its own: the batch is invoked when it
+	// holds 3 records. k0 is read on its own, and only then are k1 and k2 written: they reach
+	// the batch through the window (a mapping without one would invoke k0 alone).
+	spy := &recordsSpy{Client: c.streams, firstRecords: make(chan struct{})}
+	m := streamMappingOn(t, spy, arn, inv, eventsource.StreamConfig{BatchSize: 3, MaximumBatchingWindow: 60 * time.Second})
 	must(t, m.Start(ctx))
 	defer m.Stop()
-	for i := range 3 {
+	putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s("k0"), "sk": s("1")})
+	receiveOf(t, spy.firstRecords, "k0 read from the stream")
+	for i := 1; i < 3; i++ {
 		putItem(t, ctx, c.ddb, "items", map[string]ddbtypes.AttributeValue{"pk": s(fmt.Sprint("k", i)), "sk": s("1")})
-		time.Sleep(100 * time.Millisecond)
 	}
 	eventually(t, 10*time.Second, "a batch", func() bool { return len(rec.snapshot()) > 0 })
 	m.Stop()
@@ -277,16 +313,13 @@ func TestStreamStartFailsForAMissingStream(t *testing.T) {
 
 func TestLatestStreamARN(t *testing.T) {
 	ctx, c := testCtx(t), newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "items")
+	arn := streamedTable(t, c.ddb, "items")
 	got, err := eventsource.LatestStreamARN(ctx, c.ddb, "items")
 	must(t, err)
 	if got != arn {
 		t.Fatalf("LatestStreamARN = %s, want %s", got, arn)
 	}
-	_, err = c.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("plain"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
-	must(t, err)
+	platformtest.CreateTables(t, c.ddb, platformtest.Table{LogicalID: "AuditTable", Name: "plain"}) // no stream
 	if _, err := eventsource.LatestStreamARN(ctx, c.ddb, "plain"); err == nil {
 		t.Fatal("a table without a stream has a stream ARN")
 	}

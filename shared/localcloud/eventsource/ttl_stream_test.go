@@ -12,6 +12,7 @@ import (
 
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/localcloud/eventsource"
+	"holdfast/shared/platform/platformtest"
 )
 
 // TTL on the embedded engine (Developer Guide, "Using time to live (TTL) in DynamoDB" and
@@ -26,10 +27,8 @@ func TestTTLDeletionReachesAStreamMapping(t *testing.T) {
 		t.Fatal("this test needs the embedded DynamoDB engine (unset HOLDFAST_DYNAMODB)")
 	}
 	c := newClients(t)
-	arn := streamedTable(t, ctx, c.ddb, "ttl-stream")
-	_, err := c.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String("ttl-stream"),
-		TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String("expiresAt"), Enabled: aws.Bool(true)}})
-	must(t, err)
+	// The lending table as template.yaml declares it: a stream, and TTL on expiresAt.
+	arn := aws.ToString(platformtest.CreateTable(t, c.ddb, "LendingTable", "ttl-stream").LatestStreamArn)
 	past, future := int(time.Now().Add(-time.Minute).Unix()), int(time.Now().Add(time.Hour).Unix())
 	putItem(t, ctx, c.ddb, "ttl-stream", map[string]ddbtypes.AttributeValue{"pk": s("old"), "sk": s("1"), "expiresAt": n(past)})
 	putItem(t, ctx, c.ddb, "ttl-stream", map[string]ddbtypes.AttributeValue{"pk": s("live"), "sk": s("1"), "expiresAt": n(future)})

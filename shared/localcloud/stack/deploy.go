@@ -237,11 +237,41 @@ func (d *Deployment) props(res *Resource) (map[string]any, error) {
 }
 
 func (d *Deployment) createTable(ctx context.Context, db *dynamodb.Client, res *Resource) error {
-	p, err := d.props(res)
+	desc, err := createTable(ctx, d.R, db, res, d.refs[res.LogicalID])
 	if err != nil {
 		return err
 	}
-	name := d.refs[res.LogicalID]
+	if desc.LatestStreamArn != nil {
+		d.attrs[res.LogicalID]["StreamArn"] = *desc.LatestStreamArn
+	}
+	return nil
+}
+
+// CreateTable creates the table t declares as logicalID, named name instead of its TableName,
+// as Deploy creates every table (an existing table of that name is kept): its keys, indexes,
+// stream and TTL. It is how tests create their tables, so that no copy of a table's definition
+// can drift from the template.
+func CreateTable(ctx context.Context, t *Template, db *dynamodb.Client, logicalID, name string) (*ddbtypes.TableDescription, error) {
+	res, ok := t.Resources[logicalID]
+	if !ok || res.Type != "AWS::DynamoDB::Table" {
+		return nil, fmt.Errorf("the template declares no table %s", logicalID)
+	}
+	// Only the definition is resolved, never TableName: no parameter or pseudo value is needed.
+	return createTable(ctx, &Resolver{T: t, Params: map[string]string{}}, db, res, name)
+}
+
+// createTable creates res under name from its resolved definition and returns its description.
+func createTable(ctx context.Context, r *Resolver, db *dynamodb.Client, res *Resource, name string) (*ddbtypes.TableDescription, error) {
+	p := map[string]any{}
+	for _, prop := range []string{"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "StreamSpecification", "TimeToLiveSpecification"} {
+		v, err := r.Value(get(res.Properties, prop))
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", res.LogicalID, prop, err)
+		}
+		if v != nil {
+			p[prop] = v
+		}
+	}
 	in := &dynamodb.CreateTableInput{TableName: &name, BillingMode: ddbtypes.BillingModePayPerRequest}
 	for _, a := range list(p["AttributeDefinitions"]) {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, ddbtypes.AttributeDefinition{
@@ -263,24 +293,21 @@ func (d *Deployment) createTable(ctx context.Context, db *dynamodb.Client, res *
 	if _, err := db.CreateTable(ctx, in); err != nil {
 		var inUse *ddbtypes.ResourceInUseException
 		if !errors.As(err, &inUse) {
-			return fmt.Errorf("create table %s: %w", name, err)
+			return nil, fmt.Errorf("create table %s: %w", name, err)
 		}
 	}
 	if ttl := mapOf(p["TimeToLiveSpecification"]); ttl != nil && ttl["Enabled"] == true {
 		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: &name,
 			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String(str(ttl, "AttributeName")), Enabled: aws.Bool(true)}})
 		if err != nil && !strings.Contains(err.Error(), "already enabled") {
-			return fmt.Errorf("enable TTL on %s: %w", name, err)
+			return nil, fmt.Errorf("enable TTL on %s: %w", name, err)
 		}
 	}
 	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if err != nil {
-		return fmt.Errorf("describe table %s: %w", name, err)
+		return nil, fmt.Errorf("describe table %s: %w", name, err)
 	}
-	if out.Table.LatestStreamArn != nil {
-		d.attrs[res.LogicalID]["StreamArn"] = *out.Table.LatestStreamArn
-	}
-	return nil
+	return out.Table, nil
 }
 
 func keySchema(v any) []ddbtypes.KeySchemaElement {

@@ -140,3 +140,49 @@ Resources:
 }
 
 func strPtr(s string) *string { return &s }
+
+// CreateTable makes one table of the template under another name, whole: keys, every index,
+// the stream and the TTL, as the template declares them. It is what tests build their tables
+// with, so a table it shortened would shorten every test's.
+func TestCreateTableIsTheTemplatesTableUnderAnotherName(t *testing.T) {
+	cfg := emulatortest.Config(t)
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(cfg)
+	tpl := repoTemplate(t)
+	desc, err := CreateTable(ctx, tpl, db, "LendingTable", "test-lending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys, indexes []string
+	for _, k := range desc.KeySchema {
+		keys = append(keys, *k.AttributeName+":"+string(k.KeyType))
+	}
+	for _, g := range desc.GlobalSecondaryIndexes {
+		indexes = append(indexes, *g.IndexName+":"+string(g.Projection.ProjectionType))
+	}
+	if *desc.TableName != "test-lending" || strings.Join(keys, ",") != "pk:HASH,sk:RANGE" ||
+		strings.Join(indexes, ",") != "gsi1:ALL,gsi2:ALL" || desc.StreamSpecification == nil ||
+		desc.StreamSpecification.StreamViewType != "NEW_AND_OLD_IMAGES" || desc.LatestStreamArn == nil {
+		t.Fatalf("table %s keys %v indexes %v stream %+v", *desc.TableName, keys, indexes, desc.StreamSpecification)
+	}
+	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: desc.TableName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ttl.TimeToLiveDescription; d == nil || d.AttributeName == nil || *d.AttributeName != "expiresAt" || d.TimeToLiveStatus != "ENABLED" {
+		t.Fatalf("TTL %+v, want ENABLED on expiresAt", ttl.TimeToLiveDescription)
+	}
+	// A table without a stream or TTL gets neither.
+	audit, err := CreateTable(ctx, tpl, db, "AuditTable", "test-audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audit.LatestStreamArn != nil || len(audit.GlobalSecondaryIndexes) != 3 {
+		t.Fatalf("audit table stream %v, %d indexes", audit.LatestStreamArn, len(audit.GlobalSecondaryIndexes))
+	}
+	for _, id := range []string{"NoSuchTable", "EventBus"} {
+		if _, err := CreateTable(ctx, tpl, db, id, "x"); err == nil {
+			t.Errorf("CreateTable(%s) made a table", id)
+		}
+	}
+}

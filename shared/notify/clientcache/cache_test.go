@@ -88,7 +88,18 @@ func TestIdleClientsAreEvictedAfter60Minutes(t *testing.T) {
 }
 
 func TestConcurrentFirstUseBuildsOnce(t *testing.T) {
-	c := clientcache.New[string](0, 0, nil)
+	// Get reads its clock once, under the cache's lock, before it looks the tenant up: when all
+	// 50 have read it, all 50 are committed to the one build in progress.
+	const callers = 50
+	var entered atomic.Int64
+	allIn := make(chan struct{})
+	clk := func() time.Time {
+		if entered.Add(1) == callers {
+			close(allIn)
+		}
+		return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	c := clientcache.New[string](0, 0, clk)
 	var n atomic.Int64
 	release := make(chan struct{})
 	slow := func(context.Context) (string, error) {
@@ -97,8 +108,8 @@ func TestConcurrentFirstUseBuildsOnce(t *testing.T) {
 		return "client", nil
 	}
 	var wg sync.WaitGroup
-	results := make(chan string, 50)
-	for range 50 {
+	results := make(chan string, callers)
+	for range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -109,7 +120,11 @@ func TestConcurrentFirstUseBuildsOnce(t *testing.T) {
 			results <- v
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // let every goroutine reach the cache
+	select {
+	case <-allIn:
+	case <-time.After(10 * time.Second): // only turns a hang into a failure
+		t.Fatalf("%d of %d callers reached the cache", entered.Load(), callers)
+	}
 	close(release)
 	wg.Wait()
 	close(results)
@@ -119,7 +134,7 @@ func TestConcurrentFirstUseBuildsOnce(t *testing.T) {
 		}
 	}
 	if n.Load() != 1 {
-		t.Fatalf("50 concurrent first uses built %d clients, want 1", n.Load())
+		t.Fatalf("%d concurrent first uses built %d clients, want 1", callers, n.Load())
 	}
 }
 

@@ -80,7 +80,7 @@ func setup(t *testing.T) *rig {
 	ctx := context.Background()
 	cfg := emulatortest.Config(t)
 	db := dynamodb.NewFromConfig(cfg)
-	platformtest.CreateTables(t, db, platformtest.ProductTableInput("notify", 1, false))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "NotifyTable", Name: "notify"})
 	q := sqs.NewFromConfig(cfg)
 	env := notifyqueue.Env{Table: "notify", QueueURLs: map[notify.Channel]string{}, SecretPrefix: "holdfast/test/notify/tenants/",
 		DefaultProvider: notify.ProviderSandbox, RetryDelay: time.Second}

@@ -28,7 +28,7 @@ var base = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 func newStore(t *testing.T) (*audit.Store, *dynamodb.Client) {
 	t.Helper()
 	db := dynamodb.NewFromConfig(emulatortest.Config(t))
-	platformtest.CreateTables(t, db, platformtest.AuditTableInput(platformtest.AuditTable))
+	platformtest.CreateTables(t, db, platformtest.Table{LogicalID: "AuditTable", Name: platformtest.AuditTable})
 	return audit.NewStore(db, platformtest.AuditTable, clock.NewFixed(base.Add(time.Hour))), db
 }
 

@@ -22,6 +22,7 @@ import (
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/localcloud/eventsource"
 	"holdfast/shared/platform/events"
+	"holdfast/shared/platform/platformtest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -82,33 +83,10 @@ func newWorld(t *testing.T) *world {
 	})
 	w.sqs = sqs.NewFromConfig(cfg)
 
-	out, err := w.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(itemTable),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-		},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange},
-		},
-		StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewAndOldImages},
-	})
-	must(t, err)
-	w.streamARN = aws.ToString(out.TableDescription.LatestStreamArn)
-	_, err = w.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(idemTable),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-	})
-	must(t, err)
-	_, err = w.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(idemTable),
-		TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String("expiresAt"), Enabled: aws.Bool(true)},
-	})
-	must(t, err)
+	// The relay's table is a streamed product table (the lending table: pk/sk, gsi1, gsi2, a
+	// NEW_AND_OLD_IMAGES stream, TTL), with the idempotency table beside it.
+	w.streamARN = aws.ToString(platformtest.CreateTable(t, w.ddb, "LendingTable", itemTable).LatestStreamArn)
+	platformtest.CreateTables(t, w.ddb, platformtest.Table{LogicalID: "IdempotencyTable", Name: idemTable})
 
 	q, err := w.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("events-target")})
 	must(t, err)

@@ -1,25 +1,27 @@
-// Package platformtest is test support for code built on the platform: the platform tables
-// created through the real SDK on the package's emulator (one helper, exactly the key schemas
-// template.yaml declares), dependencies aimed at that emulator, and synthetic API Gateway v2
-// events. It must never be imported by non-test code, and never fake an AWS service.
+// Package platformtest is test support for code built on the platform: tables created through
+// the real SDK on the package's emulator exactly as template.yaml declares them (read by the
+// local cloud's own stack package), dependencies aimed at that emulator, and synthetic API
+// Gateway v2 events. It must never be imported by non-test code, and never fake an AWS service.
 package platformtest
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/localcloud/emulator/emulatortest"
+	"holdfast/shared/localcloud/stack"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/httpapi"
@@ -32,88 +34,70 @@ const (
 	LendingTable     = "holdfast-lending"
 )
 
-func attr(name string) types.AttributeDefinition {
-	return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+// Table is one table of template.yaml, by its logical ID, and the name a test gives it.
+type Table struct {
+	LogicalID string // e.g. "LendingTable"
+	Name      string // the physical name in the test's emulator
 }
 
-func key(name string, kt types.KeyType) types.KeySchemaElement {
-	return types.KeySchemaElement{AttributeName: aws.String(name), KeyType: kt}
-}
+var (
+	templateOnce sync.Once
+	template     *stack.Template
+	templateErr  error
+)
 
-func gsi(n string) types.GlobalSecondaryIndex {
-	return types.GlobalSecondaryIndex{
-		IndexName:  aws.String(n),
-		KeySchema:  []types.KeySchemaElement{key(n+"pk", types.KeyTypeHash), key(n+"sk", types.KeyTypeRange)},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-	}
-}
-
-// AuditTableInput is the audit table: pk/sk plus gsi1..gsi3 (gsiNpk/gsiNsk), projecting ALL.
-func AuditTableInput(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{attr("pk"), attr("sk"),
-			attr("gsi1pk"), attr("gsi1sk"), attr("gsi2pk"), attr("gsi2sk"), attr("gsi3pk"), attr("gsi3sk")},
-		KeySchema:              []types.KeySchemaElement{key("pk", types.KeyTypeHash), key("sk", types.KeyTypeRange)},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{gsi("gsi1"), gsi("gsi2"), gsi("gsi3")},
-	}
-}
-
-// IdempotencyTableInput is the idempotency table: HASH pk only (TTL on expiresAt is set by
-// CreateTables).
-func IdempotencyTableInput(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{attr("pk")},
-		KeySchema:            []types.KeySchemaElement{key("pk", types.KeyTypeHash)},
-	}
-}
-
-// PKSKTableInput is a product table's primary key: pk/sk strings.
-func PKSKTableInput(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{attr("pk"), attr("sk")},
-		KeySchema:            []types.KeySchemaElement{key("pk", types.KeyTypeHash), key("sk", types.KeyTypeRange)},
-	}
-}
-
-// ProductTableInput is a product table as template.yaml declares one: pk/sk strings, gsi1..gsiN
-// (gsiNpk/gsiNsk, projecting ALL) and, when stream is set, a NEW_AND_OLD_IMAGES stream.
-func ProductTableInput(name string, gsis int, stream bool) *dynamodb.CreateTableInput {
-	in := PKSKTableInput(name)
-	for i := 1; i <= gsis; i++ {
-		n := fmt.Sprintf("gsi%d", i)
-		in.AttributeDefinitions = append(in.AttributeDefinitions, attr(n+"pk"), attr(n+"sk"))
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi(n))
-	}
-	if stream {
-		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
-	}
-	return in
-}
-
-// CreateTables creates each table (and the idempotency TTL) or fails the test.
-func CreateTables(tb testing.TB, db *dynamodb.Client, inputs ...*dynamodb.CreateTableInput) {
+// Template is the repository's template.yaml, found above the working directory (a test runs
+// in its package's directory) and read once.
+func Template(tb testing.TB) *stack.Template {
 	tb.Helper()
-	ctx := context.Background()
-	for _, in := range inputs {
-		if _, err := db.CreateTable(ctx, in); err != nil && !sameTableExists(ctx, db, in, err) {
-			tb.Fatalf("create table %s: %v", aws.ToString(in.TableName), err)
+	templateOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			templateErr = err
+			return
 		}
-		if len(in.KeySchema) == 1 {
-			if _, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-				TableName: in.TableName,
-				TimeToLiveSpecification: &types.TimeToLiveSpecification{
-					AttributeName: aws.String("expiresAt"), Enabled: aws.Bool(true)},
-			}); err != nil {
-				tb.Fatalf("TTL on %s: %v", aws.ToString(in.TableName), err)
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				template, templateErr = stack.Load(filepath.Join(dir, "template.yaml"))
+				return
 			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				templateErr = errors.New("no go.mod above the working directory")
+				return
+			}
+			dir = parent
+		}
+	})
+	if templateErr != nil {
+		tb.Fatalf("template.yaml: %v", templateErr)
+	}
+	return template
+}
+
+// CreateTables creates each table as template.yaml declares it (keys, indexes, stream, TTL),
+// under the test's name for it, through the local cloud's own stack.CreateTable, or fails the
+// test. A table of that name already there is kept: the emulator is reset before every test,
+// so it can only be this create's own, retried by the SDK after a lost answer.
+func CreateTables(tb testing.TB, db *dynamodb.Client, tables ...Table) {
+	tb.Helper()
+	tpl := Template(tb)
+	for _, tbl := range tables {
+		if _, err := stack.CreateTable(context.Background(), tpl, db, tbl.LogicalID, tbl.Name); err != nil {
+			tb.Fatalf("create table %s as template.yaml's %s: %v", tbl.Name, tbl.LogicalID, err)
 		}
 	}
+}
+
+// CreateTable creates one table of template.yaml (see CreateTables) and returns its
+// description, with its stream's ARN when it has one.
+func CreateTable(tb testing.TB, db *dynamodb.Client, logicalID, name string) *types.TableDescription {
+	tb.Helper()
+	desc, err := stack.CreateTable(context.Background(), Template(tb), db, logicalID, name)
+	if err != nil {
+		tb.Fatalf("create table %s as template.yaml's %s: %v", name, logicalID, err)
+	}
+	return desc
 }
 
 // Config is a function configuration naming the test tables.
@@ -161,17 +145,17 @@ func Deps(tb testing.TB, opts Options) *httpapi.Deps {
 	}
 	d := httpapi.NewDeps(cfg, emulatortest.Config(tb), clk, out)
 	if !opts.NoTables {
-		var inputs []*dynamodb.CreateTableInput
+		var tables []Table
 		if cfg.AuditTable != "" {
-			inputs = append(inputs, AuditTableInput(cfg.AuditTable))
+			tables = append(tables, Table{"AuditTable", cfg.AuditTable})
 		}
 		if cfg.IdempotencyTable != "" {
-			inputs = append(inputs, IdempotencyTableInput(cfg.IdempotencyTable))
+			tables = append(tables, Table{"IdempotencyTable", cfg.IdempotencyTable})
 		}
 		if cfg.LendingTable != "" {
-			inputs = append(inputs, ProductTableInput(cfg.LendingTable, 2, true)) // as template.yaml declares it
+			tables = append(tables, Table{"LendingTable", cfg.LendingTable})
 		}
-		CreateTables(tb, d.DynamoDB, inputs...)
+		CreateTables(tb, d.DynamoDB, tables...)
 	}
 	return d
 }
@@ -261,26 +245,4 @@ func JSON(tb testing.TB, resp events.APIGatewayV2HTTPResponse, v any) {
 	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
 		tb.Fatalf("response %d body %q: %v", resp.StatusCode, resp.Body, err)
 	}
-}
-
-// sameTableExists reports whether a CreateTable that failed with ResourceInUseException met a
-// table with exactly the requested key schema. The emulator is reset before every test, so
-// that table is this create's own, retried by the SDK after its first answer was lost (moto
-// sometimes sends a response whose CRC32 header does not match the body).
-func sameTableExists(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput, err error) bool {
-	var inUse *types.ResourceInUseException
-	if !errors.As(err, &inUse) {
-		return false
-	}
-	out, derr := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
-	if derr != nil || len(out.Table.KeySchema) != len(in.KeySchema) {
-		return false
-	}
-	for i, k := range in.KeySchema {
-		got := out.Table.KeySchema[i]
-		if aws.ToString(got.AttributeName) != aws.ToString(k.AttributeName) || got.KeyType != k.KeyType {
-			return false
-		}
-	}
-	return len(out.Table.GlobalSecondaryIndexes) == len(in.GlobalSecondaryIndexes)
 }

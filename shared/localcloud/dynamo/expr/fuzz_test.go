@@ -14,6 +14,7 @@ var (
 )
 
 func fuzzSetup(t testing.TB) {
+	t.Helper()
 	fuzzOnce.Do(func() {
 		fuzzValues = mustItem(t, testValuesJSON)
 		fuzzItems = []attr.Item{
@@ -26,6 +27,7 @@ func fuzzSetup(t testing.TB) {
 }
 
 func fuzzEnv(t testing.TB) *Env {
+	t.Helper()
 	fuzzSetup(t)
 	return &Env{Names: testNames, Values: fuzzValues}
 }

@@ -46,6 +46,7 @@ var testNames = map[string]string{
 }
 
 func newEnv(t testing.TB) *Env {
+	t.Helper()
 	return &Env{Names: testNames, Values: mustItem(t, testValuesJSON)}
 }
 

@@ -73,6 +73,7 @@ func (f *Fake) Rejected() int {
 }
 
 func newFake(t testing.TB, check func(r *http.Request, body []byte) *Reply, def Reply) *Fake {
+	t.Helper()
 	f := &Fake{}
 	f.replies = func(int) Reply { return def }
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +110,7 @@ func write(w http.ResponseWriter, r Reply) {
 
 // Brevo is the Brevo v3 API: POST /smtp/email with header api-key.
 func Brevo(t testing.TB, apiKey string) *Fake {
+	t.Helper()
 	return newFake(t, func(r *http.Request, body []byte) *Reply {
 		if r.Method != http.MethodPost || r.URL.Path != "/smtp/email" {
 			return &Reply{Status: 404, Body: `{"code":"not_found","message":"Invalid route"}`}
@@ -165,6 +167,7 @@ func ServerError(status int) Reply {
 // TwoFactor is 2Factor's transactional SMS API: POST /{key}/ADDON_SERVICES/SEND/TSMS with a
 // form body From, To, Msg. A wrong key gets 200 {"Status":"Error"} as the real API answers.
 func TwoFactor(t testing.TB, apiKey string) *Fake {
+	t.Helper()
 	return newFake(t, func(r *http.Request, body []byte) *Reply {
 		parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		if r.Method != http.MethodPost || len(parts) != 4 || strings.Join(parts[1:], "/") != "ADDON_SERVICES/SEND/TSMS" {
@@ -238,6 +241,7 @@ type FCM struct {
 
 // NewFCM starts the fake; register accounts with Trust.
 func NewFCM(t testing.TB) *FCM {
+	t.Helper()
 	f := &FCM{accounts: map[string]Account{}, tokens: map[string]string{}}
 	f.Fake = newFake(t, func(r *http.Request, body []byte) *Reply {
 		if r.URL.Path == "/token" {
