@@ -482,3 +482,33 @@ func TestBookingWindowThroughTheRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotsShowWhatBookingWillDo: the slots view counts tokens and bookings with the day's
+// own rules — a cancelled booking leaves its slot but not its token.
+func TestSlotsShowWhatBookingWillDo(t *testing.T) {
+	e := clinicSetup(t)
+	doc, appt := seed(t, e)
+	if r := e.call(t, "POST /api/v1/appointments", "", withBody(mallory, `{"doctorId":"`+doc+`","date":"2025-01-15","slot":"16:00"}`)); r.StatusCode != 201 {
+		t.Fatalf("book: %d %s", r.StatusCode, r.Body)
+	}
+	if r := e.call(t, "POST /api/v1/appointments/{id}/cancel", appt, alice); r.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", r.StatusCode, r.Body)
+	}
+	r := e.call(t, "GET /api/v1/doctors/{id}/slots", doc, withQuery(alice, "date=2025-01-15"))
+	var v struct {
+		MaxTokens, TokensIssued, TokensRemaining int
+		Slots                                    []struct {
+			Time   string
+			Booked int
+		}
+	}
+	platformtest.JSON(t, r, &v)
+	booked := map[string]int{}
+	for _, s := range v.Slots {
+		booked[s.Time] += s.Booked
+	}
+	if r.StatusCode != 200 || v.MaxTokens != 20 || v.TokensIssued != 2 || v.TokensRemaining != 18 || len(v.Slots) != 48 ||
+		booked["16:00"] != 1 || booked["09:00"] != 0 {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+}
