@@ -39,6 +39,7 @@ func policyProblems(tpl *stack.Template) ([]string, error) {
 		if r.Method != "GET" && !p.Mutating {
 			out = append(out, key+": a non-GET route must be Mutating (audited)")
 		}
+		out = append(out, idempotencyProblems(key, r.Method, p, tpl.Resources[r.Function])...)
 		if p.Public {
 			continue
 		}

@@ -54,13 +54,17 @@ type BookInput struct {
 	Slot        ClockTime
 }
 
-// Book gives the patient the next token of the day (never more than maxTokens).
+// Book gives the patient the next token of the day (never more than maxTokens), in one of the
+// doctor's slots.
 func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error) {
+	if !doc.HasSlot(in.Slot) {
+		return Appointment{}, errs.Validation(errs.Field(FieldSlot, "is not one of the doctor's slots"))
+	}
 	if id, ok := d.Guards[in.PatientID]; ok {
 		return Appointment{}, errs.Conflict(CodeAlreadyBooked,
 			fmt.Sprintf("You already hold appointment %s with this doctor on %s.", id, d.Date))
 	}
-	if d.LastToken >= doc.MaxTokens {
+	if d.TokensRemaining(doc) == 0 {
 		return Appointment{}, errs.Conflict(CodeDayFull,
 			fmt.Sprintf("All %d tokens of %s are taken.", doc.MaxTokens, d.Date))
 	}
@@ -76,6 +80,23 @@ func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error)
 	}
 	d.Guards[in.PatientID] = a.ID
 	return a, nil
+}
+
+// TokensRemaining is how many more bookings the day takes: every token handed out counts,
+// cancelled ones too (a cancelled token is never reused).
+func (d *Day) TokensRemaining(doc Doctor) int {
+	return max(0, doc.MaxTokens-d.LastToken)
+}
+
+// BookingsPerSlot counts the day's bookings in each slot, every appointment but a cancelled one.
+func (d *Day) BookingsPerSlot() map[ClockTime]int {
+	out := map[ClockTime]int{}
+	for _, a := range d.Appointments {
+		if a.State != Cancelled {
+			out[a.Slot]++
+		}
+	}
+	return out
 }
 
 // CheckIn marks the patient present and reshuffles; emergency puts them ahead of every

@@ -70,6 +70,22 @@ func DefaultTenant(id string) Tenant {
 	return Tenant{ID: id, Name: id, Providers: map[Channel]string{}}
 }
 
+// SendingTenant is the tenant notifications for tenant id are accepted and delivered under,
+// given what the store holds for id (registration, and whether it is registered at all): a
+// registered tenant sends as registered. A tenant that never registered may not send — 403
+// tenant_not_registered — except the platform tenant, whose own messages need no registration
+// and go through the deployment's default providers (DefaultTenant). There is no other
+// tenant state: a registered tenant is never disabled or suspended.
+func SendingTenant(id string, registration Tenant, registered bool) (Tenant, error) {
+	if registered {
+		return registration, nil
+	}
+	if id == PlatformTenant {
+		return DefaultTenant(id), nil
+	}
+	return Tenant{}, errs.ForbiddenCode(CodeTenantNotRegistered, "Your tenant is not registered for notifications.")
+}
+
 // TenantSecret is what Secrets Manager keeps for a tenant.
 type TenantSecret struct {
 	BrevoAPIKey     string          `json:"brevoApiKey,omitempty"`

@@ -83,19 +83,12 @@ func Book(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		now := d.Clock.Now(ctx)
-		today := d.Calendar.DateOf(now)
-		if date.Before(today) {
-			return nil, errs.Unprocessable(clinic.CodeDateInPast, "Appointments can be booked from today on.")
-		}
-		if date.After(today.AddDays(BookingHorizonDays)) {
-			return nil, errs.Unprocessable(clinic.CodeDateTooFar, "Appointments can be booked at most 90 days ahead.")
+		if err := clinic.CheckBookingDate(date, d.Calendar.DateOf(now)); err != nil {
+			return nil, err
 		}
 		doc, err := st.Doctor(ctx, *req.DoctorID)
 		if err != nil {
 			return nil, err
-		}
-		if !doc.HasSlot(slot) {
-			return nil, errs.Validation(errs.Field(clinic.FieldSlot, "is not one of the doctor's slots"))
 		}
 		booked, err := st.Book(ctx, doc, date, now, clinic.BookInput{PatientID: sub, PatientName: name, Slot: slot})
 		if err != nil {

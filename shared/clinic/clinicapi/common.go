@@ -13,9 +13,6 @@ import (
 	"holdfast/shared/platform/httpapi"
 )
 
-// BookingHorizonDays is how far ahead a day can be booked.
-const BookingHorizonDays = 90
-
 func store(d *httpapi.Deps) (*clinicstore.Store, error) {
 	if d.Config.ClinicTable == "" {
 		return nil, errors.New("CLINIC_TABLE is not set")

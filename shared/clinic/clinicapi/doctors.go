@@ -113,12 +113,7 @@ func Slots(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		perSlot := map[clinic.ClockTime]int{}
-		for _, a := range day.Appointments {
-			if a.State != clinic.Cancelled {
-				perSlot[a.Slot]++
-			}
-		}
+		perSlot := day.BookingsPerSlot()
 		type slotView struct {
 			Time   string `json:"time"`
 			Booked int    `json:"booked"`
@@ -131,7 +126,7 @@ func Slots(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			Remaining int        `json:"tokensRemaining"`
 			Slots     []slotView `json:"slots"`
 		}{DoctorID: id, Date: date.String(), MaxTokens: doc.MaxTokens, Issued: day.LastToken,
-			Remaining: max(0, doc.MaxTokens-day.LastToken), Slots: []slotView{}}
+			Remaining: day.TokensRemaining(doc), Slots: []slotView{}}
 		for _, t := range doc.Slots() {
 			out.Slots = append(out.Slots, slotView{Time: t.String(), Booked: perSlot[t]})
 		}

@@ -194,6 +194,8 @@ func clinicCases(doc, appt string) []routeCase {
 			[]string{"doctorId", "date", "slot", "patientName"}},
 		routeCase{rk + " unknown doctor", rk, "", withBody(alice, book(q("nosuchdoctor"), `"2025-01-15"`, `"16:00"`, ``)), 404, errs.CodeNotFound, nil},
 		routeCase{rk + " date in the past", rk, "", withBody(alice, book(q(doc), `"2025-01-14"`, `"16:00"`, ``)), 422, clinic.CodeDateInPast, nil},
+		routeCase{rk + " date 91 days ahead", rk, "", withBody(alice, book(q(doc), `"2025-04-16"`, `"16:00"`, ``)), 422, clinic.CodeDateTooFar, nil},
+		routeCase{rk + " date in the past, unknown doctor", rk, "", withBody(alice, book(q("nosuchdoctor"), `"2025-01-14"`, `"16:00"`, ``)), 422, clinic.CodeDateInPast, nil},
 	)
 
 	// GET /api/v1/appointments/{id}
@@ -450,5 +452,63 @@ func TestPatientCannotCallNextOrSeeAnotherPatientsAppointment(t *testing.T) {
 		if r.StatusCode != 200 || !strings.Contains(r.Body, `"patientId":"alice"`) || !strings.Contains(r.Body, `"state":"BOOKED"`) {
 			t.Errorf("%s reads the appointment: %d %s", who.Sub, r.StatusCode, r.Body)
 		}
+	}
+}
+
+// TestBookingWindowThroughTheRoute: the route books the last day of the window (today + 90 in
+// the business time zone) and refuses the day after it and the day before today, with the
+// details clients have always been given.
+func TestBookingWindowThroughTheRoute(t *testing.T) {
+	e := clinicSetup(t)
+	doc, _ := seed(t, e)
+	body := func(date string) string {
+		return `{"doctorId":"` + doc + `","date":"` + date + `","slot":"16:00"}`
+	}
+	if r := e.call(t, "POST /api/v1/appointments", "", withBody(mallory, body("2025-04-15"))); r.StatusCode != 201 ||
+		!strings.Contains(r.Body, `"date":"2025-04-15"`) {
+		t.Fatalf("today+90: %d %s", r.StatusCode, r.Body)
+	}
+	for date, want := range map[string]problem.Document{
+		"2025-04-16": {Status: 422, Code: clinic.CodeDateTooFar, Detail: "Appointments can be booked at most 90 days ahead."},
+		"2025-01-14": {Status: 422, Code: clinic.CodeDateInPast, Detail: "Appointments can be booked from today on."},
+	} {
+		r := e.call(t, "POST /api/v1/appointments", "", withBody(mallory, body(date)))
+		var got problem.Document
+		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+			t.Fatalf("%s: %v %s", date, err, r.Body)
+		}
+		if r.StatusCode != want.Status || got.Code != want.Code || got.Detail != want.Detail {
+			t.Errorf("%s: %d %+v, want %+v", date, r.StatusCode, got, want)
+		}
+	}
+}
+
+// TestSlotsShowWhatBookingWillDo: the slots view counts tokens and bookings with the day's
+// own rules — a cancelled booking leaves its slot but not its token.
+func TestSlotsShowWhatBookingWillDo(t *testing.T) {
+	e := clinicSetup(t)
+	doc, appt := seed(t, e)
+	if r := e.call(t, "POST /api/v1/appointments", "", withBody(mallory, `{"doctorId":"`+doc+`","date":"2025-01-15","slot":"16:00"}`)); r.StatusCode != 201 {
+		t.Fatalf("book: %d %s", r.StatusCode, r.Body)
+	}
+	if r := e.call(t, "POST /api/v1/appointments/{id}/cancel", appt, alice); r.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", r.StatusCode, r.Body)
+	}
+	r := e.call(t, "GET /api/v1/doctors/{id}/slots", doc, withQuery(alice, "date=2025-01-15"))
+	var v struct {
+		MaxTokens, TokensIssued, TokensRemaining int
+		Slots                                    []struct {
+			Time   string
+			Booked int
+		}
+	}
+	platformtest.JSON(t, r, &v)
+	booked := map[string]int{}
+	for _, s := range v.Slots {
+		booked[s.Time] += s.Booked
+	}
+	if r.StatusCode != 200 || v.MaxTokens != 20 || v.TokensIssued != 2 || v.TokensRemaining != 18 || len(v.Slots) != 48 ||
+		booked["16:00"] != 1 || booked["09:00"] != 0 {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }

@@ -6,12 +6,6 @@ import (
 	"holdfast/shared/platform/httpapi"
 )
 
-// Problem codes of the notification routes.
-const (
-	CodeTenantNotRegistered = "tenant_not_registered"
-	CodeTenantExists        = "tenant_exists"
-)
-
 // EnvSource yields the notification environment; production derives it from the function's
 // configuration (configEnv).
 type EnvSource func() notifyqueue.Env

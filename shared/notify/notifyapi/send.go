@@ -54,15 +54,13 @@ func SendWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (httpapi.Han
 			if _, err := req.Validate(); err != nil {
 				return nil, err
 			}
-			tenant, ok, err := st.GetTenant(ctx, tenantID)
+			registration, registered, err := st.GetTenant(ctx, tenantID)
 			if err != nil {
 				return nil, err
 			}
-			if !ok {
-				if tenantID != notify.PlatformTenant {
-					return nil, errs.ForbiddenCode(CodeTenantNotRegistered, "Your tenant is not registered for notifications.")
-				}
-				tenant = notify.DefaultTenant(tenantID)
+			tenant, err := notify.SendingTenant(tenantID, registration, registered)
+			if err != nil {
+				return nil, err
 			}
 			res, err := acc.Accept(ctx, tenant, key, req, correlation.FromContext(ctx), d.Clock.Now(ctx))
 			if errors.Is(err, notifyqueue.ErrKeyReuse) {

@@ -92,7 +92,7 @@ func CreateTenantWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (htt
 			if _, exists, err := st.GetTenant(ctx, t.ID); err != nil {
 				return nil, err
 			} else if exists {
-				return nil, errs.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
+				return nil, errs.Conflict(notify.CodeTenantExists, "A tenant with this ID is registered already.")
 			}
 			if sec.HasSecret() {
 				if t.SecretVersion, err = secrets.Put(ctx, t.ID, sec); err != nil {
@@ -100,7 +100,7 @@ func CreateTenantWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (htt
 				}
 			}
 			if err := st.PutTenant(ctx, t); errors.Is(err, notifystore.ErrTenantExists) {
-				return nil, errs.Conflict(CodeTenantExists, "A tenant with this ID is registered already.")
+				return nil, errs.Conflict(notify.CodeTenantExists, "A tenant with this ID is registered already.")
 			} else if err != nil {
 				return nil, err
 			}

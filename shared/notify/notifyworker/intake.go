@@ -25,16 +25,17 @@ type Intake struct {
 // any other failure is retried.
 func (in *Intake) Handle(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	var resp lambdaevents.SQSEventResponse
-	tenant, ok, err := in.Acceptor.Store.GetTenant(ctx, notify.PlatformTenant)
+	registration, registered, err := in.Acceptor.Store.GetTenant(ctx, notify.PlatformTenant)
+	var tenant notify.Tenant
+	if err == nil {
+		tenant, err = notify.SendingTenant(notify.PlatformTenant, registration, registered)
+	}
 	if err != nil {
 		for _, m := range ev.Records {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 		in.Log.ErrorContext(ctx, "platform tenant unreadable", "error", err)
 		return resp, nil
-	}
-	if !ok {
-		tenant = notify.DefaultTenant(notify.PlatformTenant)
 	}
 	for _, m := range ev.Records {
 		mctx := messageContext(ctx, m)

@@ -49,15 +49,13 @@ func (s *Senders) For(ctx context.Context, tenant string) (provider.Sender, stri
 }
 
 func (s *Senders) build(ctx context.Context, tenantID string) (ChannelSender, error) {
-	t, ok, err := s.Store.GetTenant(ctx, tenantID)
+	registration, registered, err := s.Store.GetTenant(ctx, tenantID)
 	if err != nil {
 		return ChannelSender{}, err
 	}
-	if !ok {
-		if tenantID != notify.PlatformTenant {
-			return ChannelSender{}, permanentError{"tenant " + tenantID + " is not registered"}
-		}
-		t = notify.DefaultTenant(tenantID)
+	t, err := notify.SendingTenant(tenantID, registration, registered)
+	if err != nil {
+		return ChannelSender{}, permanentError{"tenant " + tenantID + " is not registered"}
 	}
 	name := t.ProviderFor(s.Channel, s.Env.DefaultProviderFor(s.Channel))
 	if name == notify.ProviderSandbox {

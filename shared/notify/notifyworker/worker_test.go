@@ -286,3 +286,31 @@ func TestPermanentFailuresFailAtOnceWithTheReason(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerDeliversOnlyForRegisteredTenantsAndThePlatform: the worker applies the same
+// tenant rule as the send route (notify.SendingTenant). A channel of a tenant that is not
+// registered (accepted here straight through the Acceptor, which the route would refuse)
+// fails permanently without reaching a provider; the unregistered platform tenant delivers
+// through the default provider (the sandbox here).
+func TestWorkerDeliversOnlyForRegisteredTenantsAndThePlatform(t *testing.T) {
+	r := setup(t)
+	sms := notify.Request{NotificationType: notify.TypeSMS, Phone: "+919800000002", Body: "b"}
+	accept := func(tenant string) string {
+		acc, err := r.acc.Accept(context.Background(), notify.DefaultTenant(tenant), "key-"+tenant, sms, "corr-worker-test", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc.Notification.ID
+	}
+	ghost := r.wait(t, accept("ghost"), notify.SMS, 20*time.Second, func(c notify.ChannelState) bool { return c.Status != notify.Accepted })
+	if ghost.Status != notify.Failed || ghost.LastError != "tenant ghost is not registered" {
+		t.Fatalf("unregistered tenant: %+v", ghost)
+	}
+	platform := r.wait(t, accept(notify.PlatformTenant), notify.SMS, 20*time.Second, func(c notify.ChannelState) bool { return c.Status != notify.Accepted })
+	if platform.Status != notify.Sent || !strings.HasPrefix(platform.ProviderMessageID, "sandbox:") {
+		t.Fatalf("unregistered platform tenant: %+v", platform)
+	}
+	if n := len(r.two.Calls()); n != 0 {
+		t.Fatalf("%d calls reached 2Factor", n)
+	}
+}

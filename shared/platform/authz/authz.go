@@ -43,14 +43,54 @@ func (o Ownership) String() string {
 	return "none"
 }
 
-// Idempotency says how a route treats the Idempotency-Key header.
+// Idempotency says how a route treats the Idempotency-Key header, and what answers for a key:
+// the chain's idempotency middleware (records in the idempotency table) or the route itself.
+// Exactly one of the two ever does, so no two records of one key can disagree.
 type Idempotency int
 
 const (
-	IdempotencyNone     Idempotency = iota // header ignored
-	IdempotencyOptional                    // honoured when sent
-	IdempotencyRequired                    // 400 idempotency_key_required when absent
+	// IdempotencyNone: the header is ignored.
+	IdempotencyNone Idempotency = iota
+	// IdempotencyOptional: honoured when sent; the chain keeps the answer and replays it.
+	IdempotencyOptional
+	// IdempotencyRequired: as Optional, and the chain refuses a request without a key (400
+	// idempotency_key_required).
+	IdempotencyRequired
+	// IdempotencyRequiredByRoute: the key is required, and the route's own record answers for
+	// it; the chain keeps none (and the function needs no idempotency table). The handler
+	// refuses a missing or malformed key with idempotency.RequireKey (400
+	// idempotency_key_required, invalid_idempotency_key) before it reads or writes anything,
+	// and answers a replay (Idempotent-Replayed: true) or a reuse (422
+	// idempotency_key_reuse) from its own record. For a route whose record is naturally keyed
+	// another way than the chain's (subject, route, key; 24 hours): POST /api/v1/notify, where
+	// the notification itself, named by tenant and key and kept for good, is the record.
+	IdempotencyRequiredByRoute
 )
+
+// ChainKeepsRecords reports whether the chain's idempotency middleware stores and replays the
+// route's answers.
+func (i Idempotency) ChainKeepsRecords() bool {
+	return i == IdempotencyOptional || i == IdempotencyRequired
+}
+
+// KeyRequired reports whether a request without an Idempotency-Key is refused.
+func (i Idempotency) KeyRequired() bool {
+	return i == IdempotencyRequired || i == IdempotencyRequiredByRoute
+}
+
+func (i Idempotency) String() string {
+	switch i {
+	case IdempotencyNone:
+		return "none"
+	case IdempotencyOptional:
+		return "optional"
+	case IdempotencyRequired:
+		return "required"
+	case IdempotencyRequiredByRoute:
+		return "required-by-route"
+	}
+	return "unknown"
+}
 
 // Policy is one route's entry.
 type Policy struct {
@@ -117,8 +157,9 @@ func table() map[string]Policy {
 		"GET /api/v1/fraud/alerts": {Action: "fraud.alerts", Roles: []string{identity.RoleAdmin}},
 		// the approvers' work queue: loans awaiting an approval decision (admins oversee it)
 		"GET /api/v1/approvals": {Action: "loan.review-queue", Roles: []string{identity.RoleApprover, identity.RoleAdmin}},
+		// notify keeps its own idempotency: the notification is named by tenant and key.
 		"POST /api/v1/notify": {Action: "notify.send", Roles: []string{identity.RoleService},
-			Mutating: true, Ownership: OwnerTenant},
+			Mutating: true, Ownership: OwnerTenant, Idempotency: IdempotencyRequiredByRoute},
 		"GET /api/v1/notifications/{id}": {Action: "notify.read", Roles: []string{identity.RoleService, admin},
 			Ownership: OwnerTenant, OverrideRoles: []string{admin}},
 		"POST /api/v1/notifications/dead-letters/redrive": {Action: "notify.redrive", Roles: []string{admin},

@@ -180,3 +180,29 @@ func TestMiddlewareAndHandlerChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestIdempotencyVocabulary pins what each Idempotency value asks of the chain: lambdahttp
+// installs the idempotency middleware exactly when ChainKeepsRecords, and a key is refused
+// when absent exactly when KeyRequired (by the middleware, or by the route's own handler).
+func TestIdempotencyVocabulary(t *testing.T) {
+	for _, c := range []struct {
+		i           Idempotency
+		name        string
+		chain, need bool
+	}{
+		{IdempotencyNone, "none", false, false},
+		{IdempotencyOptional, "optional", true, false},
+		{IdempotencyRequired, "required", true, true},
+		{IdempotencyRequiredByRoute, "required-by-route", false, true},
+		{Idempotency(99), "unknown", false, false},
+	} {
+		if c.i.String() != c.name || c.i.ChainKeepsRecords() != c.chain || c.i.KeyRequired() != c.need {
+			t.Errorf("%d: %s chain=%v required=%v, want %s %v %v", c.i, c.i, c.i.ChainKeepsRecords(), c.i.KeyRequired(), c.name, c.chain, c.need)
+		}
+	}
+	for _, rk := range Routes() {
+		if p, _ := Lookup(rk); p.Idempotency.String() == "unknown" {
+			t.Errorf("%s: Idempotency %d is not in the vocabulary", rk, p.Idempotency)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package lambdahttp turns a route handler into a Lambda function behind an API Gateway HTTP
 // API (payload v2, through aws-lambda-go-api-proxy's httpadapter.NewV2), wrapped in the one
 // middleware chain: correlation → claims → authz → audit (mutating routes) → idempotency
-// (routes that take a key) → handler. A function's main is one call to Start; tests run the
+// (keys the chain keeps) → handler. A function's main is one call to Start; tests run the
 // very same chain in-process through New and Invoke. It must never let a route skip the chain,
 // start a route without a policy entry, or hold business logic.
 package lambdahttp
@@ -89,7 +89,7 @@ func Assemble(ctx context.Context, routeKey string, p authz.Policy, d *httpapi.D
 		rec := audit.NewRecorder(audit.NewStore(d.DynamoDB, d.Config.AuditTable, d.Clock), d.Clock, d.Logger, d.Metrics)
 		mws = append(mws, rec.Middleware(routeKey, p.Action))
 	}
-	if p.Idempotency != authz.IdempotencyNone {
+	if p.Idempotency.ChainKeepsRecords() {
 		if d.Config.IdempotencyTable == "" {
 			return nil, fmt.Errorf("%s takes an Idempotency-Key but IDEMPOTENCY_TABLE is not set", routeKey)
 		}

@@ -147,3 +147,44 @@ func TestChainOrder(t *testing.T) {
 		t.Fatalf("the 401 was audited: %d records", len(all.Items))
 	}
 }
+
+// TestARouteThatAnswersForItsKeyGetsNoChainRecord: under IdempotencyRequiredByRoute the chain
+// installs no idempotency middleware — the function starts without IDEMPOTENCY_TABLE, a
+// repeated key reaches the handler every time (the route's own record answers), and a missing
+// key reaches the handler too, which must refuse it with idempotency.RequireKey.
+func TestARouteThatAnswersForItsKeyGetsNoChainRecord(t *testing.T) {
+	d := platformtest.Deps(t, platformtest.Options{NoTables: true})
+	noIdem := *d
+	noIdem.Config = config.Config{RolesClaim: "roles", TenantClaim: "tenant"}
+	p := authz.Policy{Action: "x.send", Roles: []string{"service"}, Idempotency: authz.IdempotencyRequiredByRoute}
+	runs := 0
+	fn, err := lambdahttp.Assemble(context.Background(), "POST /x", p, &noIdem, func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
+		return func(r *http.Request) (*httpapi.Response, error) {
+			runs++
+			if _, err := idempotency.RequireKey(r); err != nil {
+				return nil, err
+			}
+			return httpapi.Empty(204), nil
+		}, nil
+	})
+	if err != nil {
+		t.Fatalf("a route that answers for its own key needed the chain's table: %v", err)
+	}
+	call := func(key string) int {
+		c := platformtest.Call{Method: "POST", Path: "/x", Body: `{}`, Sub: "svc", Roles: []string{"service"}, Tenant: "t1"}
+		if key != "" {
+			c.Headers = map[string]string{idempotency.HeaderKey: key}
+		}
+		resp, err := fn.Invoke(context.Background(), c.Event())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	if s1, s2 := call("k"), call("k"); s1 != 204 || s2 != 204 || runs != 2 {
+		t.Fatalf("same key twice: %d %d, handler ran %d times (want 2: no chain replay)", s1, s2, runs)
+	}
+	if s := call(""); s != 400 || runs != 3 {
+		t.Fatalf("no key: %d, handler ran %d times", s, runs)
+	}
+}
