@@ -57,7 +57,7 @@ func notifySetup(t *testing.T) *notifyEnv {
 		t.Fatal(err)
 	}
 	e := &notifyEnv{d: platformtest.Deps(t, platformtest.Options{Config: cfg})}
-	platformtest.CreateTables(t, e.d.DynamoDB, platformtest.ProductTableInput(notifyTable, 1, false))
+	platformtest.CreateTables(t, e.d.DynamoDB, platformtest.Table{LogicalID: "NotifyTable", Name: notifyTable})
 	e.env = notifyqueue.Env{Table: notifyTable, QueueURLs: map[notify.Channel]string{}, DefaultProvider: notify.ProviderSandbox}
 	q := sqs.NewFromConfig(e.d.AWS)
 	for _, c := range notify.AllChannels() {
