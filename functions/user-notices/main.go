@@ -3,8 +3,8 @@
 package main
 
 import (
-	"holdfast/shared/notices"
 	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/usernotices"
 )
 
-func main() { lambdastart.Start(notices.Build) }
+func main() { lambdastart.Start(usernotices.Build) }

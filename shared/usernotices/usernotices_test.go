@@ -1,4 +1,4 @@
-package notices_test
+package usernotices_test
 
 import (
 	"bytes"
@@ -24,11 +24,11 @@ import (
 	"holdfast/shared/lending/lendingrelay"
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/localcloud/emulator/emulatortest"
-	"holdfast/shared/notices"
 	"holdfast/shared/notify"
 	"holdfast/shared/notify/notifyqueue"
 	"holdfast/shared/platform/events"
 	"holdfast/shared/platform/platformtest"
+	"holdfast/shared/usernotices"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) { emulatortest.Main(m) }
 var now = time.Date(2025, 3, 2, 9, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	h        *notices.Handler
+	h        *usernotices.Handler
 	db       *dynamodb.Client
 	logs     *bytes.Buffer
 	sqs      *sqs.Client
@@ -68,7 +68,7 @@ func setup(t *testing.T) *fixture {
 	if err := st.PutDoctor(context.Background(), f.doctor); err != nil {
 		t.Fatal(err)
 	}
-	f.h = &notices.Handler{Contacts: f.profiles, Doctors: st, Notify: notifyqueue.NewClient(q, f.queueURL),
+	f.h = &usernotices.Handler{Contacts: f.profiles, Doctors: st, Notify: notifyqueue.NewClient(q, f.queueURL),
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	return f
 }
@@ -163,7 +163,7 @@ func TestBookingConfirmationOnEveryChannelOnce(t *testing.T) {
 	for _, m := range got {
 		keys[m.IdempotencyKey] = true
 	}
-	wantKeys := []string{notices.Key(env.Meta.EventID, notify.TypeEmail), notices.Key(env.Meta.EventID, notify.TypeSMS)}
+	wantKeys := []string{usernotices.Key(env.Meta.EventID, notify.TypeEmail), usernotices.Key(env.Meta.EventID, notify.TypeSMS)}
 	if len(keys) != 2 || !keys[wantKeys[0]] || !keys[wantKeys[1]] {
 		t.Fatalf("keys %v, want %v: a redelivery must name the same notifications", keys, wantKeys)
 	}
@@ -223,7 +223,7 @@ func TestEveryNoticeKind(t *testing.T) {
 		t.Fatalf("%d notifications: %v", len(got), got)
 	}
 	for id, w := range want {
-		r, ok := got[notices.Key(id, notify.TypePush)]
+		r, ok := got[usernotices.Key(id, notify.TypePush)]
 		if !ok || r.NotificationType != notify.TypePush || r.FCMToken != "fcm-token_1:abc" || r.Title != w[0] || !strings.HasPrefix(r.Body, w[1]) {
 			t.Errorf("%s: %+v", id, r)
 		}
@@ -268,12 +268,12 @@ func TestUnreadableContactIsRetried(t *testing.T) {
 
 // Keys stay within the notification platform's limit for any event ID.
 func TestKeyLength(t *testing.T) {
-	short := notices.Key("USER#u#NOTICE#L1#003#REMINDER", notify.TypeSMS)
+	short := usernotices.Key("USER#u#NOTICE#L1#003#REMINDER", notify.TypeSMS)
 	if short != "notice:USER#u#NOTICE#L1#003#REMINDER:SMS" {
 		t.Fatal(short)
 	}
-	long := notices.Key(strings.Repeat("x", 300), notify.TypeEmail)
-	if len(long) > notify.MaxIdempotency || long == notices.Key(strings.Repeat("x", 301), notify.TypeEmail) {
+	long := usernotices.Key(strings.Repeat("x", 300), notify.TypeEmail)
+	if len(long) > notify.MaxIdempotency || long == usernotices.Key(strings.Repeat("x", 301), notify.TypeEmail) {
 		t.Fatal(long)
 	}
 }

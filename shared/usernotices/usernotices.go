@@ -1,4 +1,4 @@
-// Package notices hands the messages the platform owes its users to the notification platform:
+// Package usernotices hands the messages the platform owes its users to the notification platform:
 // lending's disbursal notice, EMI reminders (3 days ahead), due and overdue notices, and the
 // clinic's booking confirmation and "you are next". It consumes those domain events from the
 // bus, looks up where the user asked to be reached (their profile's email, phone and push
@@ -10,7 +10,7 @@
 // is sent once. A user with no contact on file gets nothing (counted, not retried). It must
 // never put a contact detail in a log line or on the bus, or decide anything a product's
 // rules own: it only words what already happened.
-package notices
+package usernotices
 
 import (
 	"context"
