@@ -2,18 +2,12 @@ package clinicapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/clinic/board"
 	"holdfast/shared/clinic/clinicapi"
@@ -114,36 +108,10 @@ func (e *clinicEnv) call(t *testing.T, rk, id string, c platformtest.Call) event
 	return resp
 }
 
-// items is every item of table, each rendered as canonical JSON, sorted: two calls compare
-// equal only if nothing was written, changed or deleted in between.
+// items is every item of table as canonical JSON, sorted (platformtest.Items).
 func (e *clinicEnv) items(t *testing.T, table string) []string {
 	t.Helper()
-	var out []string
-	var start map[string]types.AttributeValue
-	for {
-		page, err := e.d.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table),
-			ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			var m map[string]any
-			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
-				t.Fatal(err)
-			}
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, string(b))
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = page.LastEvaluatedKey
-	}
-	sort.Strings(out)
-	return out
+	return platformtest.Items(t, e.d.DynamoDB, table)
 }
 
 func withBody(c platformtest.Call, body string) platformtest.Call {

@@ -3,16 +3,12 @@ package notifyapi_test
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"holdfast/shared/localcloud/emulator/emulatortest"
@@ -104,35 +100,10 @@ func (e *notifyEnv) notifyCall(t *testing.T, c platformtest.Call, key, body stri
 	return resp
 }
 
-// items is every item of table as canonical JSON, sorted.
+// items is every item of table as canonical JSON, sorted (platformtest.Items).
 func (e *notifyEnv) items(t *testing.T, table string) []string {
 	t.Helper()
-	var out []string
-	var start map[string]types.AttributeValue
-	for {
-		page, err := e.d.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table),
-			ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			var m map[string]any
-			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
-				t.Fatal(err)
-			}
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, string(b))
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = page.LastEvaluatedKey
-	}
-	sort.Strings(out)
-	return out
+	return platformtest.Items(t, e.d.DynamoDB, table)
 }
 
 // problemOf decodes a problem answer's status-independent fields.

@@ -11,12 +11,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -245,4 +248,36 @@ func JSON(tb testing.TB, resp events.APIGatewayV2HTTPResponse, v any) {
 	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
 		tb.Fatalf("response %d body %q: %v", resp.StatusCode, resp.Body, err)
 	}
+}
+
+// Items is every item of table, each rendered as canonical JSON, sorted: two calls compare
+// equal only if nothing was written, changed or deleted in between.
+func Items(tb testing.TB, db *dynamodb.Client, table string) []string {
+	tb.Helper()
+	var out []string
+	var start map[string]types.AttributeValue
+	for {
+		page, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table),
+			ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range page.Items {
+			var m map[string]any
+			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+				tb.Fatal(err)
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = page.LastEvaluatedKey
+	}
+	sort.Strings(out)
+	return out
 }
