@@ -15,6 +15,7 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/page"
 )
@@ -57,7 +58,7 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 
 // Doctor reads one doctor; a missing one is a not-found error.
 func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(id), doctorSK),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(id), doctorSK),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Doctor{}, fmt.Errorf("get doctor: %w", err)
@@ -79,7 +80,7 @@ type DoctorPage struct {
 func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(doctorsGSI)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(doctorsGSI)},
 		Limit:                     aws.Int32(int32(limit))}
 	if cursor != "" {
 		start, err := page.Decode(map[string]string{"cursor": cursor}, map[string]string{"gsi1pk": doctorsGSI}, "pk", "sk", "gsi1pk", "gsi1sk")
@@ -117,7 +118,7 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor, clinic.Stats, error) {
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DoctorPK(id))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DoctorPK(id))}})
 	if err != nil {
 		return clinic.Doctor{}, clinic.Stats{}, fmt.Errorf("get doctor: %w", err)
 	}
@@ -145,7 +146,7 @@ func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor,
 
 // Stats reads a doctor's consultation statistics (zero when none yet).
 func (st *Store) Stats(ctx context.Context, doctorID string) (clinic.Stats, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(doctorID), statsSK),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(doctorID), statsSK),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Stats{}, fmt.Errorf("get stats: %w", err)
@@ -170,7 +171,7 @@ func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*cl
 	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}}
 	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DayPK(doctorID, date))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DayPK(doctorID, date))}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -216,7 +217,7 @@ func (st *Store) Appointment(ctx context.Context, id string) (clinic.Appointment
 	if !ok {
 		return clinic.Appointment{}, errs.Validation(errs.Field(clinic.FieldID, "is not an appointment id"))
 	}
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DayPK(doctorID, date), ApptSK(token)),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DayPK(doctorID, date), ApptSK(token)),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Appointment{}, fmt.Errorf("get appointment: %w", err)
@@ -335,7 +336,7 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	} else {
 		put.ConditionExpression = aws.String("version = :v")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(day.Version)}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(day.Version)}
 	}
 	items = append(items, types.TransactWriteItem{Put: put})
 	for _, a := range day.Appointments {
@@ -352,7 +353,7 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
 		} else {
 			p.ConditionExpression = aws.String("version = :v")
-			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(old)}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(old)}
 		}
 		items = append(items, types.TransactWriteItem{Put: p})
 	}
@@ -372,9 +373,9 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 		if _, still := day.Guards[patient]; still {
 			continue
 		}
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key(pk, guardSK(patient)),
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: dynamoitem.Key(pk, guardSK(patient)),
 			ConditionExpression:       aws.String("appointmentId = :a"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":a": s(id)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":a": dynamoitem.S(id)}}})
 	}
 	return items, nil
 }
@@ -398,7 +399,7 @@ func (st *Store) StatsWrite(doctorID string, dur func() time.Duration) Extra {
 			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
 		} else {
 			p.ConditionExpression = aws.String("version = :v")
-			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(cur.Version)}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(cur.Version)}
 		}
 		return []types.TransactWriteItem{{Put: p}}, nil
 	}
