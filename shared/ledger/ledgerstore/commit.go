@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Committed is a transaction that is in the ledger.
@@ -323,21 +324,21 @@ func headUpdate(table string, e ledger.Entry, prev ledger.Head, now time.Time) *
 		"#updatedAt": attrUpdatedAt, "#gsi1pk": attrGSI1PK, "#gsi1sk": attrGSI1SK, "#entity": attrEntity,
 	}
 	values := map[string]types.AttributeValue{
-		":account":   avS(string(e.Account)),
-		":seq":       avU(e.Seq),
+		":account":   dynamoitem.S(string(e.Account)),
+		":seq":       dynamoitem.N(e.Seq),
 		":balance":   amt(e.BalanceAfter),
-		":hash":      avS(e.Hash),
+		":hash":      dynamoitem.S(e.Hash),
 		":updatedAt": tm(now),
-		":gsi1pk":    avS(headIndexPK(e.Account)),
-		":gsi1sk":    avS(headIndexSK(now, e.Account)),
-		":entity":    avS(entityHead),
+		":gsi1pk":    dynamoitem.S(headIndexPK(e.Account)),
+		":gsi1sk":    dynamoitem.S(headIndexSK(now, e.Account)),
+		":entity":    dynamoitem.S(entityHead),
 	}
 	var cond string
 	if e.Seq == 1 {
 		names["#pk"] = attrPK
 		cond = "attribute_not_exists(#pk)"
 	} else {
-		values[":prevSeq"] = avU(prev.Seq)
+		values[":prevSeq"] = dynamoitem.N(prev.Seq)
 		cond = "#seq = :prevSeq"
 		if !e.Account.MayGoNegative() && e.Delta.IsNegative() {
 			values[":debit"] = amt(e.Delta.Neg())
@@ -427,7 +428,7 @@ func accountOfEntryReason(r types.CancellationReason) ledger.Account {
 
 // classify reads a failure of any DynamoDB call.
 func classify(err error) failKind {
-	if errors.Is(err, errCorruptItem) {
+	if errors.Is(err, dynamoitem.ErrMalformed) {
 		return failPermanent
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
