@@ -309,11 +309,10 @@ func (st *Store) pause(ctx context.Context, attempt int) {
 // lostRace reports a transaction cancelled only by conditions or conflicts: a fresh read and
 // a retry will decide it.
 func lostRace(err error) bool {
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "", "None", "ConditionalCheckFailed", "TransactionConflict":
+	if reasons, cancelled := dynamoitem.CancellationReasons(err); cancelled {
+		for _, r := range reasons {
+			switch r.Code {
+			case dynamoitem.ReasonNone, dynamoitem.ReasonConditionalCheckFailed, dynamoitem.ReasonTransactionConflict:
 			default:
 				return false
 			}

@@ -373,23 +373,22 @@ const (
 // 0 is the transaction record, then for account k (in account order) 1+2k its entry and 2+2k its
 // head; the caller's extra items start at ledgerItems.
 func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
+	reasons, cancelled := dynamoitem.CancellationReasons(err)
+	if !cancelled {
 		return classify(err), ""
 	}
-	reasons := tce.CancellationReasons
 	if len(reasons) == 0 {
 		return failTransient, ""
 	}
-	if aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+	if reasons[0].ConditionFailed() {
 		return failTxExists, ""
 	}
 	var headFailed, extraFailed, transient, permanent bool
 	var entryFailed ledger.Account
 	for i := 1; i < len(reasons); i++ {
-		switch aws.ToString(reasons[i].Code) {
-		case "", "None":
-		case "ConditionalCheckFailed":
+		switch reasons[i].Code {
+		case dynamoitem.ReasonNone:
+		case dynamoitem.ReasonConditionalCheckFailed:
 			switch {
 			case i >= ledgerItems:
 				extraFailed = true
@@ -398,7 +397,7 @@ func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
 			case entryFailed == "":
 				entryFailed = accountOfEntryReason(reasons[i])
 			}
-		case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		case dynamoitem.ReasonTransactionConflict, "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
 			transient = true
 		default:
 			permanent = true
@@ -419,7 +418,7 @@ func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
 	return failTransient, ""
 }
 
-func accountOfEntryReason(r types.CancellationReason) ledger.Account {
+func accountOfEntryReason(r dynamoitem.Reason) ledger.Account {
 	if a, ok := accountOfPK(pkOf(r.Item)); ok {
 		return a
 	}
@@ -481,12 +480,10 @@ func (e *ExtraConditionError) Is(target error) bool { return target == ErrExtraC
 func (e *ExtraConditionError) Unwrap() error { return e.Cause }
 
 func extraConditionError(err error, ledgerItems int) error {
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i := ledgerItems; i < len(tce.CancellationReasons); i++ {
-			if r := tce.CancellationReasons[i]; aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return &ExtraConditionError{Index: i - ledgerItems, Item: r.Item, Cause: err}
-			}
+	reasons, _ := dynamoitem.CancellationReasons(err)
+	for i := ledgerItems; i < len(reasons); i++ {
+		if reasons[i].ConditionFailed() {
+			return &ExtraConditionError{Index: i - ledgerItems, Item: reasons[i].Item, Cause: err}
 		}
 	}
 	return &ExtraConditionError{Index: -1, Cause: err}

@@ -175,12 +175,10 @@ func (s *Store) writeDigest(ctx context.Context, d ledger.Digest, prev, next Dig
 	if err == nil {
 		return nil
 	}
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return ledger.ErrDigestConflict.WithCause(err)
-			}
+	reasons, _ := dynamoitem.CancellationReasons(err)
+	for _, r := range reasons {
+		if r.ConditionFailed() {
+			return ledger.ErrDigestConflict.WithCause(err)
 		}
 	}
 	return fmt.Errorf("ledger: record digest %d: %w", d.Seq, err)

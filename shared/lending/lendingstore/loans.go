@@ -100,13 +100,13 @@ func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.Timel
 
 // cancelReasons returns, for a cancelled transaction, which items failed their condition.
 func cancelReasons(err error) map[int]bool {
-	var tce *types.TransactionCanceledException
-	if err == nil || !errors.As(err, &tce) {
+	reasons, cancelled := dynamoitem.CancellationReasons(err)
+	if !cancelled {
 		return nil
 	}
 	out := map[int]bool{}
-	for i, r := range tce.CancellationReasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+	for i, r := range reasons {
+		if r.ConditionFailed() {
 			out[i] = true
 		}
 	}
@@ -114,9 +114,9 @@ func cancelReasons(err error) map[int]bool {
 }
 
 func isConflict(err error) bool {
-	var tce *types.TransactionCanceledException
 	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &tce) || errors.As(err, &ccf)
+	_, cancelled := dynamoitem.CancellationReasons(err)
+	return cancelled || errors.As(err, &ccf)
 }
 
 // Loaded is a loan as read, with its stored bookkeeping.

@@ -2,7 +2,6 @@ package notifystore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -124,8 +123,7 @@ func (st *Store) Accept(ctx context.Context, nt notify.Notification) (notify.Not
 	if err == nil {
 		return nt, nil
 	}
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
+	if _, cancelled := dynamoitem.CancellationReasons(err); !cancelled {
 		return notify.Notification{}, fmt.Errorf("accept notification: %w", err)
 	}
 	existing, ok, gerr := st.Get(ctx, nt.ID)
