@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +17,7 @@ import (
 	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/page"
+	"holdfast/shared/platform/retry"
 )
 
 // MaxAttempts bounds the retries of one queue change that keeps losing races. Every change of
@@ -29,7 +29,7 @@ const MaxAttempts = 80
 type Store struct {
 	db    *dynamodb.Client
 	table string
-	// Backoff is the base pause before a retry (jittered, doubling, capped at 16×).
+	// Backoff scales the pause before a retry (see pause: jittered, doubling, capped at 32×).
 	Backoff time.Duration
 }
 
@@ -294,16 +294,11 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 	}
 }
 
+// pause waits before the retry that follows attempt (≥ 1): full jitter, so that racing writers
+// spread out instead of colliding again in step, below Backoff·2^attempt and at most
+// 32×Backoff. A context that ends only cuts the wait short: the next read reports it.
 func (st *Store) pause(ctx context.Context, attempt int) {
-	// Full jitter: racing writers spread out instead of colliding again in step.
-	base := st.Backoff << min(attempt, 5)
-	d := time.Duration(rand.Int64N(int64(base) + 1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	_ = retry.Backoff{Base: 2 * st.Backoff, Max: 32 * st.Backoff}.Wait(ctx, attempt)
 }
 
 // lostRace reports a transaction cancelled only by conditions or conflicts: a fresh read and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -101,7 +100,7 @@ func (s *Store) CommitWith(ctx context.Context, in ledger.Transaction, extra []t
 attempts:
 	for attempt = 1; attempt <= s.opts.MaxAttempts; attempt++ {
 		if attempt > 1 {
-			if err := s.backoff(ctx, attempt); err != nil {
+			if err := s.backoff.Wait(ctx, attempt-1); err != nil { // attempt 2 is the first retry
 				lastErr = err
 				break
 			}
@@ -213,23 +212,6 @@ func refs(entries []ledger.Entry) []ledger.EntryRef {
 	return out
 }
 
-// backoff waits before attempt (≥ 2): full jitter over an exponentially growing cap.
-func (s *Store) backoff(ctx context.Context, attempt int) error {
-	ceiling := s.opts.BackoffBase << min(attempt-2, 20)
-	if ceiling > s.opts.BackoffMax || ceiling <= 0 {
-		ceiling = s.opts.BackoffMax
-	}
-	d := time.Duration(rand.Int64N(int64(ceiling)) + 1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 type snapshot struct {
 	existing *StoredTransaction
 	heads    map[ledger.Account]ledger.Head
@@ -283,7 +265,7 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 			return nil, errors.New("ledger: batch get: keys still unprocessed after 5 rounds")
 		}
 		req = res.UnprocessedKeys
-		if err := s.backoff(ctx, round+2); err != nil {
+		if err := s.backoff.Wait(ctx, round+1); err != nil {
 			return nil, err
 		}
 	}

@@ -229,7 +229,7 @@ func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) err
 				if round > 8 {
 					return errors.New("items still unprocessed after 8 rounds")
 				}
-				if err := s.backoff(ctx, round+1); err != nil {
+				if err := s.backoff.Wait(ctx, round); err != nil {
 					return err
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"holdfast/shared/platform/correlation"
 	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/retry"
 )
 
 // CodeConcurrentUpdate is the problem code when a profile kept changing under an update.
@@ -213,15 +213,11 @@ func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lend
 	return err
 }
 
-// backoff waits 10 ms·2^attempt plus up to as much again of jitter, or until ctx ends.
+// backoff waits before the retry that follows attempt (0 for the first attempt): full jitter
+// below 20 ms·2^attempt, at most 640 ms, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
-	base := 10 * time.Millisecond << attempt
-	t := time.NewTimer(base + rand.N(base))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("profile update backoff: %w", ctx.Err())
-	case <-t.C:
-		return nil
+	if err := (retry.Backoff{Base: 20 * time.Millisecond, Max: 640 * time.Millisecond}).Wait(ctx, attempt+1); err != nil {
+		return fmt.Errorf("retry backoff: %w", err)
 	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/platform/dynamoitem"
+	"holdfast/shared/platform/retry"
 )
 
 // MarkerAPI is the part of the DynamoDB client the relay's dedup markers need; *dynamodb.Client
@@ -37,7 +38,7 @@ const (
 type markerStore struct {
 	api     MarkerAPI
 	table   string
-	backoff time.Duration
+	backoff retry.Backoff
 }
 
 func markerKey(eventID string) string { return MarkerKeyPrefix + eventID }
@@ -70,7 +71,7 @@ func (s *markerStore) published(ctx context.Context, eventIDs []string) (map[str
 			}
 			request = out.UnprocessedKeys
 			if len(request) > 0 {
-				if err := sleep(ctx, jittered(s.backoff<<(attempt-1))); err != nil {
+				if err := s.backoff.Wait(ctx, attempt); err != nil {
 					return nil, err
 				}
 			}
@@ -105,7 +106,7 @@ func (s *markerStore) mark(ctx context.Context, eventIDs []string, publishedAt, 
 			}
 			request = out.UnprocessedItems
 			if len(request) > 0 {
-				if err := sleep(ctx, jittered(s.backoff<<(attempt-1))); err != nil {
+				if err := s.backoff.Wait(ctx, attempt); err != nil {
 					return err
 				}
 			}

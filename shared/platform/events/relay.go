@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"holdfast/shared/platform/retry"
 )
 
 // CorrelationAttr is the item attribute that carries the correlation ID of the request that wrote
@@ -102,7 +104,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	return &Relay{
 		mapper:    cfg.Mapper,
 		publisher: cfg.Publisher,
-		markers:   &markerStore{api: cfg.Markers, table: cfg.MarkerTable, backoff: 20 * time.Millisecond},
+		markers:   &markerStore{api: cfg.Markers, table: cfg.MarkerTable, backoff: retry.Backoff{Base: 20 * time.Millisecond, Max: 320 * time.Millisecond}},
 		ttl:       cfg.MarkerTTL,
 		now:       cfg.Now,
 		log:       cfg.Logger,
