@@ -96,7 +96,7 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 			if err := attributevalue.UnmarshalMap(it, &row); err != nil {
 				return nil, err
 			}
-			t, err := time.Parse("2006-01-02T15:04:05.000000000Z", row.At)
+			t, err := dynamoitem.ParseTime(row.At)
 			if err != nil {
 				return nil, err
 			}
@@ -198,7 +198,7 @@ func (st *LoanStore) alertState(ctx context.Context, userID string, at time.Time
 		if !ok {
 			return nil, 0, errors.New("alert item without windowStart")
 		}
-		t, err := time.Parse("2006-01-02T15:04:05.000000000Z", v.Value)
+		t, err := dynamoitem.ParseTime(v.Value)
 		if err != nil {
 			return nil, 0, err
 		}

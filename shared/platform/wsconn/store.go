@@ -117,7 +117,7 @@ func decode(it map[string]types.AttributeValue) Connection {
 		return ""
 	}
 	c := Connection{ID: s("connectionId"), Topic: s("topic"), Subject: s("sub"), Roles: s("roles")}
-	c.ConnectedAt, _ = time.Parse(time.RFC3339Nano, s("connectedAt"))
+	c.ConnectedAt = dynamoitem.TimeOrZero(s("connectedAt"))
 	if v, ok := it["expiresAt"].(*types.AttributeValueMemberN); ok {
 		if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
 			c.ExpiresAt = time.Unix(n, 0)
