@@ -112,132 +112,189 @@ func (a *Audit) AddUndecodable(account Account, seq uint64, detail string) {
 	a.corrupt = append(a.corrupt, AuditProblem{Code: AuditUndecodable, Account: account, Seq: seq, Detail: detail})
 }
 
-// Report runs the checks.
+// Report runs the checks, in this order: the stored items that could not be read, the digest
+// chain and the anchor rows, every account's chain and the zero sum, and every transaction's
+// record and postings.
 func (a *Audit) Report() AuditReport {
-	r := AuditReport{Transactions: len(a.txs), Digests: len(a.digests), InvalidChains: []Verification{}, Problems: []AuditProblem{}}
-	add := func(p AuditProblem) {
-		r.ProblemCount++
-		if len(r.Problems) < a.max {
-			r.Problems = append(r.Problems, p)
-		}
-	}
-
+	run := &auditRun{a: a, r: AuditReport{Transactions: len(a.txs), Digests: len(a.digests),
+		InvalidChains: []Verification{}, Problems: []AuditProblem{}}}
 	for _, p := range a.corrupt {
-		add(p)
+		run.add(p)
 	}
+	anchors := run.checkDigests()
+	seen := run.checkChains(anchors)
+	run.checkTransactions(seen)
+	run.r.Valid = run.r.ProblemCount == 0
+	return run.r
+}
 
-	// The digest chain, and what it says about each account.
-	slices.SortFunc(a.digests, func(x, y Digest) int { return cmpUint(x.Seq, y.Seq) })
-	r.DigestChain = VerifyDigests(0, GenesisHash, a.digests)
-	if !r.DigestChain.Valid {
-		add(AuditProblem{Code: AuditDigestInvalid, Seq: *r.DigestChain.FirstInvalidSeq, Detail: r.DigestChain.Reason})
+// auditRun is one Report being made.
+type auditRun struct {
+	a *Audit
+	r AuditReport
+}
+
+// add counts a problem, and lists it while the list has room.
+func (run *auditRun) add(p AuditProblem) {
+	run.r.ProblemCount++
+	if len(run.r.Problems) < run.a.max {
+		run.r.Problems = append(run.r.Problems, p)
 	}
-	anchors := make(map[Account][]Anchor)
-	listed := make(map[Anchor]bool)
-	for _, d := range a.digests {
+}
+
+// checkDigests verifies the digest chain and holds the anchor rows against the digests. It
+// returns each account's anchors as the digests recorded them.
+func (run *auditRun) checkDigests() map[Account][]Anchor {
+	slices.SortFunc(run.a.digests, func(x, y Digest) int { return cmpUint(x.Seq, y.Seq) })
+	run.r.DigestChain = VerifyDigests(0, GenesisHash, run.a.digests)
+	if !run.r.DigestChain.Valid {
+		run.add(AuditProblem{Code: AuditDigestInvalid, Seq: *run.r.DigestChain.FirstInvalidSeq, Detail: run.r.DigestChain.Reason})
+	}
+	anchors, listed := digestAnchors(run.a.digests)
+	run.checkAnchorRows(listed)
+	return anchors
+}
+
+// digestAnchors is every anchor the digests record, by account and as a set.
+func digestAnchors(digests []Digest) (byAccount map[Account][]Anchor, listed map[Anchor]bool) {
+	byAccount = make(map[Account][]Anchor)
+	listed = make(map[Anchor]bool)
+	for _, d := range digests {
 		for _, an := range d.Anchors() {
-			anchors[an.Account] = append(anchors[an.Account], an)
+			byAccount[an.Account] = append(byAccount[an.Account], an)
 			listed[an] = true
 		}
 	}
-	rows := make(map[Anchor]bool, len(a.anchorRows))
-	for _, row := range a.anchorRows {
+	return byAccount, listed
+}
+
+// checkAnchorRows finds anchor rows that no digest recorded, and rows missing for digests the
+// index is complete through.
+func (run *auditRun) checkAnchorRows(listed map[Anchor]bool) {
+	rows := make(map[Anchor]bool, len(run.a.anchorRows))
+	for _, row := range run.a.anchorRows {
 		rows[row] = true
 		if !listed[row] {
-			add(AuditProblem{Code: AuditAnchorMismatch, Account: row.Account, Seq: row.Seq,
+			run.add(AuditProblem{Code: AuditAnchorMismatch, Account: row.Account, Seq: row.Seq,
 				Detail: fmt.Sprintf("the anchor row of digest %d does not match what that digest recorded", row.DigestSeq)})
 		}
 	}
 	for an := range listed {
-		if an.DigestSeq <= a.indexed && !rows[an] {
-			add(AuditProblem{Code: AuditAnchorMissing, Account: an.Account, Seq: an.Seq,
+		if an.DigestSeq <= run.a.indexed && !rows[an] {
+			run.add(AuditProblem{Code: AuditAnchorMissing, Account: an.Account, Seq: an.Seq,
 				Detail: fmt.Sprintf("digest %d's anchor row for this account is missing", an.DigestSeq)})
 		}
 	}
+}
 
-	// Every chain, held against its head, its records and its anchors.
-	accounts := make(map[Account]struct{}, len(a.entries)+len(a.heads))
-	for acct := range a.entries {
-		accounts[acct] = struct{}{}
+// checkChains verifies every account's chain, held against its head, the transaction records
+// and its anchors, and then that the balances sum to zero. It returns how many entries each
+// transaction has in each account's chain.
+func (run *auditRun) checkChains(anchors map[Account][]Anchor) (seen map[string]map[Account]int) {
+	accounts := run.accounts(anchors)
+	run.r.Accounts = len(accounts)
+	seen = make(map[string]map[Account]int, len(run.a.txs)) // txID → account → entries
+	total := decimal.Zero
+	for _, acct := range accounts {
+		total = total.Add(run.checkChain(acct, anchors[acct], seen))
 	}
-	for acct := range a.heads {
-		accounts[acct] = struct{}{}
+	run.checkZeroSum(total)
+	return seen
+}
+
+// accounts is every account that has entries, a head or an anchor, in order.
+func (run *auditRun) accounts(anchors map[Account][]Anchor) []Account {
+	set := make(map[Account]struct{}, len(run.a.entries)+len(run.a.heads))
+	for acct := range run.a.entries {
+		set[acct] = struct{}{}
+	}
+	for acct := range run.a.heads {
+		set[acct] = struct{}{}
 	}
 	for acct := range anchors {
-		accounts[acct] = struct{}{}
+		set[acct] = struct{}{}
 	}
-	sortedAccounts := make([]Account, 0, len(accounts))
-	for acct := range accounts {
-		sortedAccounts = append(sortedAccounts, acct)
+	sorted := make([]Account, 0, len(set))
+	for acct := range set {
+		sorted = append(sorted, acct)
 	}
-	slices.SortFunc(sortedAccounts, func(x, y Account) int { return strings.Compare(string(x), string(y)) })
-	r.Accounts = len(sortedAccounts)
+	slices.SortFunc(sorted, func(x, y Account) int { return strings.Compare(string(x), string(y)) })
+	return sorted
+}
 
-	seen := make(map[string]map[Account]int, len(a.txs)) // txID → account → entries
-	total := decimal.Zero
-	for _, acct := range sortedAccounts {
-		es := a.entries[acct]
-		slices.SortStableFunc(es, func(x, y Entry) int { return cmpUint(x.Seq, y.Seq) })
-		r.Entries += len(es)
-		v := NewChainVerifier(acct, anchors[acct])
-		for _, e := range es {
-			var tx *Transaction
-			if t, ok := a.txs[e.TxID]; ok {
-				tx = &t.tx
-			}
-			v.AddWithTransaction(e, tx)
-			if seen[e.TxID] == nil {
-				seen[e.TxID] = make(map[Account]int, 2)
-			}
-			seen[e.TxID][acct]++
+// checkChain verifies one account's chain and counts its entries per transaction into seen. It
+// returns the account's balance: its head's, or the chain's when it has no head.
+func (run *auditRun) checkChain(acct Account, anchors []Anchor, seen map[string]map[Account]int) decimal.Decimal {
+	es := run.a.entries[acct]
+	slices.SortStableFunc(es, func(x, y Entry) int { return cmpUint(x.Seq, y.Seq) })
+	run.r.Entries += len(es)
+	v := NewChainVerifier(acct, anchors)
+	for _, e := range es {
+		var tx *Transaction
+		if t, ok := run.a.txs[e.TxID]; ok {
+			tx = &t.tx
 		}
-		var head *Head
-		if h, ok := a.heads[acct]; ok {
-			head = &h
-			total = total.Add(h.Balance)
-		} else {
-			total = total.Add(v.Balance())
+		v.AddWithTransaction(e, tx)
+		if seen[e.TxID] == nil {
+			seen[e.TxID] = make(map[Account]int, 2)
 		}
-		res := v.Result(head)
-		if !res.Valid {
-			r.InvalidChains = append(r.InvalidChains, res)
-			add(AuditProblem{Code: AuditChainInvalid, Account: acct, Seq: *res.FirstInvalidSeq, Detail: res.Reason})
-		}
-		if head != nil && len(es) == 0 && head.Seq > 0 {
-			add(AuditProblem{Code: AuditHeadWithoutChain, Account: acct, Seq: head.Seq, Detail: "the head has no entries beneath it"})
-		}
+		seen[e.TxID][acct]++
 	}
-	r.Total = FormatAmount(total)
+	var head *Head
+	balance := v.Balance()
+	if h, ok := run.a.heads[acct]; ok {
+		head = &h
+		balance = h.Balance
+	}
+	res := v.Result(head)
+	if !res.Valid {
+		run.r.InvalidChains = append(run.r.InvalidChains, res)
+		run.add(AuditProblem{Code: AuditChainInvalid, Account: acct, Seq: *res.FirstInvalidSeq, Detail: res.Reason})
+	}
+	if head != nil && len(es) == 0 && head.Seq > 0 {
+		run.add(AuditProblem{Code: AuditHeadWithoutChain, Account: acct, Seq: head.Seq, Detail: "the head has no entries beneath it"})
+	}
+	return balance
+}
+
+// checkZeroSum records the total of all balances, which must be zero.
+func (run *auditRun) checkZeroSum(total decimal.Decimal) {
+	run.r.Total = FormatAmount(total)
 	if !total.IsZero() {
-		add(AuditProblem{Code: AuditNonZeroSum, Detail: "the balances of all accounts sum to " + r.Total + ", not 0.00"})
+		run.add(AuditProblem{Code: AuditNonZeroSum, Detail: "the balances of all accounts sum to " + run.r.Total + ", not 0.00"})
 	}
+}
 
-	// Every posting in every chain it names, exactly once.
-	txIDs := make([]string, 0, len(a.txs))
-	for id := range a.txs {
+// checkTransactions holds every transaction record, in ID order, against the rules, its stored
+// hash and the chains: each account it names has exactly one entry for it.
+func (run *auditRun) checkTransactions(seen map[string]map[Account]int) {
+	txIDs := make([]string, 0, len(run.a.txs))
+	for id := range run.a.txs {
 		txIDs = append(txIDs, id)
 	}
 	slices.Sort(txIDs)
 	for _, id := range txIDs {
-		t := a.txs[id]
-		if err := t.tx.Validate(); err != nil {
-			add(AuditProblem{Code: AuditTxInvalid, TxID: id, Detail: err.Error()})
-			continue
-		}
-		if TxHash(t.tx) != t.storedHash {
-			add(AuditProblem{Code: AuditTxHashMismatch, TxID: id, Detail: "the stored hash is not the record's hash"})
-		}
-		for _, d := range t.tx.Deltas() {
-			switch n := seen[id][d.Account]; {
-			case n == 0:
-				add(AuditProblem{Code: AuditPostingMissing, TxID: id, Account: d.Account,
-					Detail: "the transaction names this account but its chain has no entry for it"})
-			case n > 1:
-				add(AuditProblem{Code: AuditDuplicateEntry, TxID: id, Account: d.Account,
-					Detail: fmt.Sprintf("the account's chain has %d entries for the transaction", n)})
-			}
+		run.checkTransaction(id, run.a.txs[id], seen[id])
+	}
+}
+
+// checkTransaction checks one record; entries counts its entries by account.
+func (run *auditRun) checkTransaction(id string, t *auditTx, entries map[Account]int) {
+	if err := t.tx.Validate(); err != nil {
+		run.add(AuditProblem{Code: AuditTxInvalid, TxID: id, Detail: err.Error()})
+		return
+	}
+	if TxHash(t.tx) != t.storedHash {
+		run.add(AuditProblem{Code: AuditTxHashMismatch, TxID: id, Detail: "the stored hash is not the record's hash"})
+	}
+	for _, d := range t.tx.Deltas() {
+		switch n := entries[d.Account]; {
+		case n == 0:
+			run.add(AuditProblem{Code: AuditPostingMissing, TxID: id, Account: d.Account,
+				Detail: "the transaction names this account but its chain has no entry for it"})
+		case n > 1:
+			run.add(AuditProblem{Code: AuditDuplicateEntry, TxID: id, Account: d.Account,
+				Detail: fmt.Sprintf("the account's chain has %d entries for the transaction", n)})
 		}
 	}
-	r.Valid = r.ProblemCount == 0
-	return r
 }

@@ -104,56 +104,96 @@ type httpGateway struct {
 	local    http.Handler // the local cloud's own endpoints (/__local/..., /.well-known/...)
 }
 
+// ServeHTTP answers one request as API Gateway would: the local cloud's own endpoints aside, it
+// matches a route, runs the JWT authorizer, reads the payload, builds the payload 2.0 event,
+// invokes the route's function and writes its response, answering for the gateway itself
+// (404, 401, 400, 413, 503, 500) where API Gateway does.
 func (g *httpGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/__local/") || strings.HasPrefix(r.URL.Path, "/.well-known/") {
+	if isLocalEndpoint(r.URL.Path) {
 		g.local.ServeHTTP(w, r)
 		return
 	}
 	reqID := uuid.NewString()
 	w.Header().Set("Apigw-Requestid", reqID)
-	var matched *route
-	var params map[string]string
-	rawPath := r.URL.EscapedPath() // API Gateway routes on the path as sent: %2F stays inside a segment
-	for i := range g.routes {
-		if p, ok := g.routes[i].match(r.Method, rawPath); ok {
-			matched, params = &g.routes[i], p
-			break
-		}
-	}
-	if matched == nil {
+	rt, params, ok := g.findRoute(r)
+	if !ok {
 		// API Gateway answers 404 for an unknown method on a known path too.
 		gatewayError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	var claims map[string]string
-	if !matched.Public {
-		c, err := g.verifier.Verify(r.Context(), bearer(r.Header.Get("Authorization")))
-		if err != nil {
-			w.Header().Set("Www-Authenticate", `Bearer error="invalid_token"`)
-			gatewayError(w, http.StatusUnauthorized, "Unauthorized")
-			return
-		}
-		claims = jwtauth.FlattenClaims(c)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
-	if err != nil {
-		gatewayError(w, http.StatusBadRequest, "Bad Request")
+	claims, ok := g.authorize(r, rt)
+	if !ok {
+		w.Header().Set("Www-Authenticate", `Bearer error="invalid_token"`)
+		gatewayError(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
-	if len(body) > maxPayload {
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	body, status := readPayload(r)
+	if status != 0 {
+		gatewayError(w, status, http.StatusText(status))
 		return
 	}
 	now := g.clock.Now()
+	ev := g.requestEvent(r, rt, params, claims, body, reqID, now)
+	res, status := g.invoke(r.Context(), rt.Function, ev, reqID, now)
+	if status != 0 {
+		gatewayError(w, status, http.StatusText(status))
+		return
+	}
+	writeLambdaResponse(w, res.Payload)
+}
+
+// isLocalEndpoint reports a path the local cloud serves itself, not a template route.
+func isLocalEndpoint(path string) bool {
+	return strings.HasPrefix(path, "/__local/") || strings.HasPrefix(path, "/.well-known/")
+}
+
+// findRoute finds the first (most specific) route for the request, and its path parameters.
+func (g *httpGateway) findRoute(r *http.Request) (*route, map[string]string, bool) {
+	rawPath := r.URL.EscapedPath() // API Gateway routes on the path as sent: %2F stays inside a segment
+	for i := range g.routes {
+		if params, ok := g.routes[i].match(r.Method, rawPath); ok {
+			return &g.routes[i], params, true
+		}
+	}
+	return nil, nil, false
+}
+
+// authorize is the JWT authorizer: a public route needs nothing (nil claims), any other a valid
+// bearer token, whose claims it returns flattened as API Gateway passes them on.
+func (g *httpGateway) authorize(r *http.Request, rt *route) (map[string]string, bool) {
+	if rt.Public {
+		return nil, true
+	}
+	c, err := g.verifier.Verify(r.Context(), bearer(r.Header.Get("Authorization")))
+	if err != nil {
+		return nil, false
+	}
+	return jwtauth.FlattenClaims(c), true
+}
+
+// readPayload reads the request body up to API Gateway's limit; status is non-zero when the
+// request must be refused.
+func readPayload(r *http.Request) (body []byte, status int) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		return nil, http.StatusBadRequest
+	}
+	if len(body) > maxPayload {
+		return nil, http.StatusRequestEntityTooLarge
+	}
+	return body, 0
+}
+
+// requestEvent is the request as API Gateway hands it to a function (payload format 2.0).
+func (g *httpGateway) requestEvent(r *http.Request, rt *route, params, claims map[string]string, body []byte, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:        "2.0",
-		RouteKey:       matched.RouteKey(),
+		RouteKey:       rt.RouteKey(),
 		RawPath:        r.URL.EscapedPath(),
 		RawQueryString: r.URL.RawQuery,
-		Headers:        map[string]string{},
 		PathParameters: params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey:     matched.RouteKey(),
+			RouteKey:     rt.RouteKey(),
 			AccountID:    g.account,
 			APIID:        g.apiID,
 			Stage:        "$default",
@@ -172,50 +212,76 @@ func (g *httpGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
 		}
 	}
+	ev.Headers, ev.Cookies = eventHeaders(r)
+	ev.QueryStringParameters = queryParameters(r)
+	ev.Body, ev.IsBase64Encoded = eventBody(r.Header.Get("Content-Type"), body)
+	return ev
+}
+
+// eventHeaders are the request's headers as payload 2.0 carries them: lower-case names, repeated
+// values joined by commas, cookies apart, and the headers API Gateway adds.
+func eventHeaders(r *http.Request) (headers map[string]string, cookies []string) {
+	headers = map[string]string{}
 	for k, vs := range r.Header {
 		lk := strings.ToLower(k)
 		if lk == "cookie" {
 			for _, v := range vs {
 				for _, c := range strings.Split(v, ";") {
-					ev.Cookies = append(ev.Cookies, strings.TrimSpace(c))
+					cookies = append(cookies, strings.TrimSpace(c))
 				}
 			}
 			continue
 		}
-		ev.Headers[lk] = strings.Join(vs, ",")
+		headers[lk] = strings.Join(vs, ",")
 	}
-	ev.Headers["host"] = r.Host
-	ev.Headers["x-forwarded-for"] = joinNonEmpty(r.Header.Get("X-Forwarded-For"), sourceIP(r))
-	ev.Headers["x-forwarded-proto"] = "http"
-	if q := r.URL.Query(); len(q) > 0 {
-		ev.QueryStringParameters = map[string]string{}
-		for k, vs := range q {
-			ev.QueryStringParameters[k] = strings.Join(vs, ",")
-		}
+	headers["host"] = r.Host
+	headers["x-forwarded-for"] = joinNonEmpty(r.Header.Get("X-Forwarded-For"), sourceIP(r))
+	headers["x-forwarded-proto"] = "http"
+	return headers, cookies
+}
+
+// queryParameters are the query's parameters, repeated values joined by commas (nil for none).
+func queryParameters(r *http.Request) map[string]string {
+	q := r.URL.Query()
+	if len(q) == 0 {
+		return nil
 	}
-	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
-			ev.Body = string(body)
-		} else {
-			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-		}
+	out := make(map[string]string, len(q))
+	for k, vs := range q {
+		out[k] = strings.Join(vs, ",")
 	}
+	return out
+}
+
+// eventBody is the body as payload 2.0 carries it: text as is, anything else in base64.
+func eventBody(contentType string, body []byte) (string, bool) {
+	switch {
+	case len(body) == 0:
+		return "", false
+	case isText(contentType):
+		return string(body), false
+	default:
+		return base64.StdEncoding.EncodeToString(body), true
+	}
+}
+
+// invoke runs the route's function within the HTTP API integration limit, passing the local
+// cloud's clock and a trace ID; status is non-zero when the gateway must answer for it.
+func (g *httpGateway) invoke(ctx context.Context, function string, ev events.APIGatewayV2HTTPRequest, reqID string, now time.Time) (lambdaruntime.Result, int) {
 	payload, _ := json.Marshal(ev)
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second) // HTTP API integration limit
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // HTTP API integration limit
 	defer cancel()
-	res, err := g.invoker.Invoke(ctx, matched.Function, payload, lambdaruntime.InvokeOptions{
+	res, err := g.invoker.Invoke(ctx, function, payload, lambdaruntime.InvokeOptions{
 		ClientContextCustom: map[string]string{ClockKey: now.Format(time.RFC3339Nano)},
 		TraceID:             "Root=1-" + strconv.FormatInt(now.Unix(), 16) + "-" + strings.ReplaceAll(reqID, "-", "")[:24],
 	})
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (res.Err != nil && res.Err.ErrorType == "Sandbox.Timedout"):
-		gatewayError(w, http.StatusServiceUnavailable, "Service Unavailable")
-		return
+		return res, http.StatusServiceUnavailable
 	case err != nil || res.Err != nil:
-		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
-		return
+		return res, http.StatusInternalServerError
 	}
-	writeLambdaResponse(w, res.Payload)
+	return res, 0
 }
 
 // writeLambdaResponse applies API Gateway's payload 2.0 response rules.

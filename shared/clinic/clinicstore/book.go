@@ -13,6 +13,7 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 )
 
@@ -28,7 +29,7 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 	pk := DayPK(doc.ID, date)
 	for attempt := 1; ; attempt++ {
 		out, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			st.table: {Keys: []map[string]types.AttributeValue{key(pk, queueSK), key(pk, guardSK(in.PatientID))}, ConsistentRead: aws.Bool(true)}}})
+			st.table: {Keys: []map[string]types.AttributeValue{dynamoitem.Key(pk, queueSK), dynamoitem.Key(pk, guardSK(in.PatientID))}, ConsistentRead: aws.Bool(true)}}})
 		if err != nil {
 			return clinic.Appointment{}, fmt.Errorf("read day head: %w", err)
 		}
@@ -74,14 +75,14 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 			}
 			head.Put = &types.Put{TableName: &st.table, Item: q, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 		} else {
-			vals := map[string]types.AttributeValue{":v": n(day.Version), ":nv": n(day.Version + 1),
-				":t": n(int64(day.LastToken)), ":u": s(stamp(now))}
+			vals := map[string]types.AttributeValue{":v": dynamoitem.N(day.Version), ":nv": dynamoitem.N(day.Version + 1),
+				":t": dynamoitem.N(int64(day.LastToken)), ":u": dynamoitem.S(dynamoitem.OptionalTime(now))}
 			expr := "SET lastToken = :t, version = :nv, updatedAt = :u"
 			if corr != "" {
 				expr += ", correlationId = :c"
-				vals[":c"] = s(corr)
+				vals[":c"] = dynamoitem.S(corr)
 			}
-			head.Update = &types.Update{TableName: &st.table, Key: key(pk, queueSK), UpdateExpression: aws.String(expr),
+			head.Update = &types.Update{TableName: &st.table, Key: dynamoitem.Key(pk, queueSK), UpdateExpression: aws.String(expr),
 				ConditionExpression: aws.String("version = :v"), ExpressionAttributeValues: vals}
 		}
 		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{

@@ -2,7 +2,6 @@ package clinicstore
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -10,6 +9,7 @@ import (
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Entity values: the relay and readers dispatch on them.
@@ -40,30 +40,6 @@ func ApptSK(originalToken int) string { return fmt.Sprintf("APPT#%03d", original
 
 func guardSK(patientID string) string { return "GUARD#" + patientID }
 
-func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": s(pk), "sk": s(sk)}
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func unstamp(v string) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339Nano, v)
-	return t
-}
-
 type doctorItem struct {
 	PK          string `dynamodbav:"pk"`
 	SK          string `dynamodbav:"sk"`
@@ -85,7 +61,7 @@ func doctorToItem(d clinic.Doctor, corr string) (map[string]types.AttributeValue
 	return attributevalue.MarshalMap(doctorItem{PK: DoctorPK(d.ID), SK: doctorSK, GSI1PK: doctorsGSI,
 		GSI1SK: d.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + d.ID, Entity: EntityDoctor,
 		DoctorID: d.ID, Name: d.Name, Specialty: d.Specialty, StartTime: d.StartTime.String(), EndTime: d.EndTime.String(),
-		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: stamp(d.CreatedAt), Correlation: corr})
+		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: dynamoitem.OptionalTime(d.CreatedAt), Correlation: corr})
 }
 
 func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error) {
@@ -99,7 +75,7 @@ func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error)
 		return clinic.Doctor{}, fmt.Errorf("doctor item %s: bad times %q %q", it.DoctorID, it.StartTime, it.EndTime)
 	}
 	return clinic.Doctor{ID: it.DoctorID, Name: it.Name, Specialty: it.Specialty, StartTime: st, EndTime: et,
-		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, CreatedAt: unstamp(it.CreatedAt)}, nil
+		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}, nil
 }
 
 type statsItem struct {
@@ -168,8 +144,8 @@ func apptToItem(a clinic.Appointment, corr string) (map[string]types.AttributeVa
 	return attributevalue.MarshalMap(AppointmentItem{PK: DayPK(a.DoctorID, a.Date), SK: ApptSK(a.OriginalToken),
 		Entity: EntityAppointment, AppointmentID: a.ID, DoctorID: a.DoctorID, Date: a.Date.String(), Slot: a.Slot.String(),
 		PatientID: a.PatientID, PatientName: a.PatientName, Token: a.Token, OriginalToken: a.OriginalToken,
-		State: string(a.State), Emergency: a.Emergency, BookedAt: stamp(a.BookedAt), CheckedInAt: stamp(a.CheckedInAt),
-		CalledAt: stamp(a.CalledAt), CompletedAt: stamp(a.CompletedAt), CancelledAt: stamp(a.CancelledAt),
+		State: string(a.State), Emergency: a.Emergency, BookedAt: dynamoitem.OptionalTime(a.BookedAt), CheckedInAt: dynamoitem.OptionalTime(a.CheckedInAt),
+		CalledAt: dynamoitem.OptionalTime(a.CalledAt), CompletedAt: dynamoitem.OptionalTime(a.CompletedAt), CancelledAt: dynamoitem.OptionalTime(a.CancelledAt),
 		DurationMs: a.DurationMs, Version: a.Version, Correlation: corr})
 }
 
@@ -181,15 +157,15 @@ func apptFromItem(it AppointmentItem) (clinic.Appointment, error) {
 	slot, _ := clinic.ParseClockTime(it.Slot)
 	return clinic.Appointment{ID: it.AppointmentID, DoctorID: it.DoctorID, Date: date, Slot: slot,
 		PatientID: it.PatientID, PatientName: it.PatientName, Token: it.Token, OriginalToken: it.OriginalToken,
-		State: clinic.State(it.State), Emergency: it.Emergency, BookedAt: unstamp(it.BookedAt),
-		CheckedInAt: unstamp(it.CheckedInAt), CalledAt: unstamp(it.CalledAt), CompletedAt: unstamp(it.CompletedAt),
-		CancelledAt: unstamp(it.CancelledAt), DurationMs: it.DurationMs, Version: it.Version}, nil
+		State: clinic.State(it.State), Emergency: it.Emergency, BookedAt: dynamoitem.TimeOrZero(it.BookedAt),
+		CheckedInAt: dynamoitem.TimeOrZero(it.CheckedInAt), CalledAt: dynamoitem.TimeOrZero(it.CalledAt), CompletedAt: dynamoitem.TimeOrZero(it.CompletedAt),
+		CancelledAt: dynamoitem.TimeOrZero(it.CancelledAt), DurationMs: it.DurationMs, Version: it.Version}, nil
 }
 
 func queueToItem(d *clinic.Day, version int64, now time.Time, corr string) (map[string]types.AttributeValue, error) {
 	q := QueueItem{PK: DayPK(d.DoctorID, d.Date), SK: queueSK, Entity: EntityQueue, DoctorID: d.DoctorID,
 		Date: d.Date.String(), Version: version, LastToken: d.LastToken, ServingID: d.ServingID,
-		LastCalled: append([]int{}, d.LastCalled...), UpdatedAt: stamp(now), Correlation: corr}
+		LastCalled: append([]int{}, d.LastCalled...), UpdatedAt: dynamoitem.OptionalTime(now), Correlation: corr}
 	if a, ok := d.UpNext(); ok {
 		q.UpNextID, q.UpNextPatient, q.UpNextToken = a.ID, a.PatientID, a.Token
 	}

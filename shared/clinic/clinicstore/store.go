@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,8 +14,10 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/page"
+	"holdfast/shared/platform/retry"
 )
 
 // MaxAttempts bounds the retries of one queue change that keeps losing races. Every change of
@@ -28,7 +29,7 @@ const MaxAttempts = 80
 type Store struct {
 	db    *dynamodb.Client
 	table string
-	// Backoff is the base pause before a retry (jittered, doubling, capped at 16×).
+	// Backoff scales the pause before a retry (see pause: jittered, doubling, capped at 32×).
 	Backoff time.Duration
 }
 
@@ -57,7 +58,7 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 
 // Doctor reads one doctor; a missing one is a not-found error.
 func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(id), doctorSK),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(id), doctorSK),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Doctor{}, fmt.Errorf("get doctor: %w", err)
@@ -79,7 +80,7 @@ type DoctorPage struct {
 func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(doctorsGSI)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(doctorsGSI)},
 		Limit:                     aws.Int32(int32(limit))}
 	if cursor != "" {
 		start, err := page.Decode(map[string]string{"cursor": cursor}, map[string]string{"gsi1pk": doctorsGSI}, "pk", "sk", "gsi1pk", "gsi1sk")
@@ -117,7 +118,7 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor, clinic.Stats, error) {
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DoctorPK(id))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DoctorPK(id))}})
 	if err != nil {
 		return clinic.Doctor{}, clinic.Stats{}, fmt.Errorf("get doctor: %w", err)
 	}
@@ -145,7 +146,7 @@ func (st *Store) DoctorWithStats(ctx context.Context, id string) (clinic.Doctor,
 
 // Stats reads a doctor's consultation statistics (zero when none yet).
 func (st *Store) Stats(ctx context.Context, doctorID string) (clinic.Stats, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DoctorPK(doctorID), statsSK),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(doctorID), statsSK),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Stats{}, fmt.Errorf("get stats: %w", err)
@@ -170,7 +171,7 @@ func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*cl
 	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}}
 	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(DayPK(doctorID, date))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DayPK(doctorID, date))}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -216,7 +217,7 @@ func (st *Store) Appointment(ctx context.Context, id string) (clinic.Appointment
 	if !ok {
 		return clinic.Appointment{}, errs.Validation(errs.Field(clinic.FieldID, "is not an appointment id"))
 	}
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(DayPK(doctorID, date), ApptSK(token)),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DayPK(doctorID, date), ApptSK(token)),
 		ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return clinic.Appointment{}, fmt.Errorf("get appointment: %w", err)
@@ -293,26 +294,20 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 	}
 }
 
+// pause waits before the retry that follows attempt (≥ 1): full jitter, so that racing writers
+// spread out instead of colliding again in step, below Backoff·2^attempt and at most
+// 32×Backoff. A context that ends only cuts the wait short: the next read reports it.
 func (st *Store) pause(ctx context.Context, attempt int) {
-	// Full jitter: racing writers spread out instead of colliding again in step.
-	base := st.Backoff << min(attempt, 5)
-	d := time.Duration(rand.Int64N(int64(base) + 1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	_ = retry.Backoff{Base: 2 * st.Backoff, Max: 32 * st.Backoff}.Wait(ctx, attempt)
 }
 
 // lostRace reports a transaction cancelled only by conditions or conflicts: a fresh read and
 // a retry will decide it.
 func lostRace(err error) bool {
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "", "None", "ConditionalCheckFailed", "TransactionConflict":
+	if reasons, cancelled := dynamoitem.CancellationReasons(err); cancelled {
+		for _, r := range reasons {
+			switch r.Code {
+			case dynamoitem.ReasonNone, dynamoitem.ReasonConditionalCheckFailed, dynamoitem.ReasonTransactionConflict:
 			default:
 				return false
 			}
@@ -335,7 +330,7 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	} else {
 		put.ConditionExpression = aws.String("version = :v")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(day.Version)}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(day.Version)}
 	}
 	items = append(items, types.TransactWriteItem{Put: put})
 	for _, a := range day.Appointments {
@@ -352,7 +347,7 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
 		} else {
 			p.ConditionExpression = aws.String("version = :v")
-			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(old)}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(old)}
 		}
 		items = append(items, types.TransactWriteItem{Put: p})
 	}
@@ -372,9 +367,9 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 		if _, still := day.Guards[patient]; still {
 			continue
 		}
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key(pk, guardSK(patient)),
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: dynamoitem.Key(pk, guardSK(patient)),
 			ConditionExpression:       aws.String("appointmentId = :a"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":a": s(id)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":a": dynamoitem.S(id)}}})
 	}
 	return items, nil
 }
@@ -398,7 +393,7 @@ func (st *Store) StatsWrite(doctorID string, dur func() time.Duration) Extra {
 			p.ConditionExpression = aws.String("attribute_not_exists(pk)")
 		} else {
 			p.ConditionExpression = aws.String("version = :v")
-			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(cur.Version)}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": dynamoitem.N(cur.Version)}
 		}
 		return []types.TransactWriteItem{{Put: p}}, nil
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	smithy "github.com/aws/smithy-go"
+
+	"holdfast/shared/platform/dynamoitem"
 )
 
 func cancelled(codes ...string) error {
@@ -47,7 +49,7 @@ func TestClassify(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "ResourceNotFoundException", Fault: smithy.FaultClient}, failPermanent},
 		{errInjectedTimeout, failUnknown},
 		{context.DeadlineExceeded, failUnknown},
-		{fmt.Errorf("x: %w", errCorruptItem), failPermanent},
+		{fmt.Errorf("x: %w", dynamoitem.ErrMalformed), failPermanent},
 	}
 	for i, c := range cases {
 		if got, _ := classifyCommit(c.err, 3); got != c.kind {
@@ -57,8 +59,10 @@ func TestClassify(t *testing.T) {
 	if _, acct := classifyCommit(cancelled("None", "ConditionalCheckFailed", "None"), 3); acct != "wallet:x" {
 		t.Errorf("inconsistent account %q", acct)
 	}
-	if !errors.Is(fmt.Errorf("w: %w", errCorruptItem), errCorruptItem) {
-		t.Fatal("errCorruptItem does not wrap")
+	// A decoder's own failure is the malformed-item kind: retrying cannot help.
+	_, err := headFromItem(map[string]types.AttributeValue{attrAccount: dynamoitem.S("wallet:x")})
+	if !errors.Is(err, dynamoitem.ErrMalformed) || classify(err) != failPermanent {
+		t.Fatalf("a head without a seq: %v, classified %v", err, classify(err))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Committed is a transaction that is in the ledger.
@@ -100,7 +100,7 @@ func (s *Store) CommitWith(ctx context.Context, in ledger.Transaction, extra []t
 attempts:
 	for attempt = 1; attempt <= s.opts.MaxAttempts; attempt++ {
 		if attempt > 1 {
-			if err := s.backoff(ctx, attempt); err != nil {
+			if err := s.backoff.Wait(ctx, attempt-1); err != nil { // attempt 2 is the first retry
 				lastErr = err
 				break
 			}
@@ -212,23 +212,6 @@ func refs(entries []ledger.Entry) []ledger.EntryRef {
 	return out
 }
 
-// backoff waits before attempt (≥ 2): full jitter over an exponentially growing cap.
-func (s *Store) backoff(ctx context.Context, attempt int) error {
-	ceiling := s.opts.BackoffBase << min(attempt-2, 20)
-	if ceiling > s.opts.BackoffMax || ceiling <= 0 {
-		ceiling = s.opts.BackoffMax
-	}
-	d := time.Duration(rand.Int64N(int64(ceiling)) + 1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 type snapshot struct {
 	existing *StoredTransaction
 	heads    map[ledger.Account]ledger.Head
@@ -282,7 +265,7 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 			return nil, errors.New("ledger: batch get: keys still unprocessed after 5 rounds")
 		}
 		req = res.UnprocessedKeys
-		if err := s.backoff(ctx, round+2); err != nil {
+		if err := s.backoff.Wait(ctx, round+1); err != nil {
 			return nil, err
 		}
 	}
@@ -323,21 +306,21 @@ func headUpdate(table string, e ledger.Entry, prev ledger.Head, now time.Time) *
 		"#updatedAt": attrUpdatedAt, "#gsi1pk": attrGSI1PK, "#gsi1sk": attrGSI1SK, "#entity": attrEntity,
 	}
 	values := map[string]types.AttributeValue{
-		":account":   avS(string(e.Account)),
-		":seq":       avU(e.Seq),
+		":account":   dynamoitem.S(string(e.Account)),
+		":seq":       dynamoitem.N(e.Seq),
 		":balance":   amt(e.BalanceAfter),
-		":hash":      avS(e.Hash),
+		":hash":      dynamoitem.S(e.Hash),
 		":updatedAt": tm(now),
-		":gsi1pk":    avS(headIndexPK(e.Account)),
-		":gsi1sk":    avS(headIndexSK(now, e.Account)),
-		":entity":    avS(entityHead),
+		":gsi1pk":    dynamoitem.S(headIndexPK(e.Account)),
+		":gsi1sk":    dynamoitem.S(headIndexSK(now, e.Account)),
+		":entity":    dynamoitem.S(entityHead),
 	}
 	var cond string
 	if e.Seq == 1 {
 		names["#pk"] = attrPK
 		cond = "attribute_not_exists(#pk)"
 	} else {
-		values[":prevSeq"] = avU(prev.Seq)
+		values[":prevSeq"] = dynamoitem.N(prev.Seq)
 		cond = "#seq = :prevSeq"
 		if !e.Account.MayGoNegative() && e.Delta.IsNegative() {
 			values[":debit"] = amt(e.Delta.Neg())
@@ -372,23 +355,22 @@ const (
 // 0 is the transaction record, then for account k (in account order) 1+2k its entry and 2+2k its
 // head; the caller's extra items start at ledgerItems.
 func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
+	reasons, cancelled := dynamoitem.CancellationReasons(err)
+	if !cancelled {
 		return classify(err), ""
 	}
-	reasons := tce.CancellationReasons
 	if len(reasons) == 0 {
 		return failTransient, ""
 	}
-	if aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+	if reasons[0].ConditionFailed() {
 		return failTxExists, ""
 	}
 	var headFailed, extraFailed, transient, permanent bool
 	var entryFailed ledger.Account
 	for i := 1; i < len(reasons); i++ {
-		switch aws.ToString(reasons[i].Code) {
-		case "", "None":
-		case "ConditionalCheckFailed":
+		switch reasons[i].Code {
+		case dynamoitem.ReasonNone:
+		case dynamoitem.ReasonConditionalCheckFailed:
 			switch {
 			case i >= ledgerItems:
 				extraFailed = true
@@ -397,7 +379,7 @@ func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
 			case entryFailed == "":
 				entryFailed = accountOfEntryReason(reasons[i])
 			}
-		case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		case dynamoitem.ReasonTransactionConflict, "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
 			transient = true
 		default:
 			permanent = true
@@ -418,7 +400,7 @@ func classifyCommit(err error, ledgerItems int) (failKind, ledger.Account) {
 	return failTransient, ""
 }
 
-func accountOfEntryReason(r types.CancellationReason) ledger.Account {
+func accountOfEntryReason(r dynamoitem.Reason) ledger.Account {
 	if a, ok := accountOfPK(pkOf(r.Item)); ok {
 		return a
 	}
@@ -427,7 +409,7 @@ func accountOfEntryReason(r types.CancellationReason) ledger.Account {
 
 // classify reads a failure of any DynamoDB call.
 func classify(err error) failKind {
-	if errors.Is(err, errCorruptItem) {
+	if errors.Is(err, dynamoitem.ErrMalformed) {
 		return failPermanent
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -480,12 +462,10 @@ func (e *ExtraConditionError) Is(target error) bool { return target == ErrExtraC
 func (e *ExtraConditionError) Unwrap() error { return e.Cause }
 
 func extraConditionError(err error, ledgerItems int) error {
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i := ledgerItems; i < len(tce.CancellationReasons); i++ {
-			if r := tce.CancellationReasons[i]; aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return &ExtraConditionError{Index: i - ledgerItems, Item: r.Item, Cause: err}
-			}
+	reasons, _ := dynamoitem.CancellationReasons(err)
+	for i := ledgerItems; i < len(reasons); i++ {
+		if reasons[i].ConditionFailed() {
+			return &ExtraConditionError{Index: i - ledgerItems, Item: reasons[i].Item, Cause: err}
 		}
 	}
 	return &ExtraConditionError{Index: -1, Cause: err}

@@ -9,17 +9,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // markPaid is the kind of business write a repayment carries: installment DUE → PAID.
 func markPaid(no string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                           aws.String(testTable),
-		Key:                                 key("LOAN#L1", "INST#"+no),
+		Key:                                 dynamoitem.Key("LOAN#L1", "INST#"+no),
 		UpdateExpression:                    aws.String("SET #state = :paid"),
 		ConditionExpression:                 aws.String("#state = :due"),
 		ExpressionAttributeNames:            map[string]string{"#state": "state"},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":paid": avS("PAID"), ":due": avS("DUE")},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":paid": dynamoitem.S("PAID"), ":due": dynamoitem.S("DUE")},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 }
@@ -39,8 +40,8 @@ func TestCommitWithBusinessWrites(t *testing.T) {
 	ctx := context.Background()
 	e.mustCommit(s, deposit("payer", "fund", "1000.00"))
 	for _, no := range []string{"001", "002"} {
-		item := key("LOAN#L1", "INST#"+no)
-		item["state"] = avS("DUE")
+		item := dynamoitem.Key("LOAN#L1", "INST#"+no)
+		item["state"] = dynamoitem.S("DUE")
 		e.putItem(item)
 	}
 
@@ -111,7 +112,7 @@ func TestCommitWithRefusesWhatItCannotCarry(t *testing.T) {
 	many := make([]types.TransactWriteItem, 96)
 	for i := range many {
 		many[i] = types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(testTable),
-			Key: key("X", string(rune('a'+i))), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
+			Key: dynamoitem.Key("X", string(rune('a'+i))), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
 	}
 	if _, err := s.CommitWith(ctx, deposit("x", "1", "1"), many); !errors.Is(err, ledger.ErrInvalidTransaction) {
 		t.Fatalf("101 items: %v", err)
@@ -121,7 +122,7 @@ func TestCommitWithRefusesWhatItCannotCarry(t *testing.T) {
 	}
 	// Another table is the caller's business.
 	other := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(testTable),
-		Key: key("LOAN#L9", "META"), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
+		Key: dynamoitem.Key("LOAN#L9", "META"), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
 	if _, err := s.CommitWith(ctx, deposit("x", "1", "1"), []types.TransactWriteItem{other}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // digestCorrelationID names a digest's flow when the job's context carries no correlation ID.
@@ -47,13 +48,13 @@ func (s *Store) DigestState(ctx context.Context) (DigestState, error) {
 	if len(out.Item) == 0 {
 		return DigestState{Hash: ledger.GenesisHash, Cutoff: time.Unix(0, 0).UTC()}, nil
 	}
-	r := itemReader{item: out.Item}
-	st := DigestState{Seq: r.uint(attrSeq), Hash: r.str(attrHash), Cutoff: r.time(attrSince)}
+	r := newReader(out.Item)
+	st := DigestState{Seq: r.Uint(attrSeq), Hash: r.S(attrHash), Cutoff: r.time(attrSince)}
 	if _, ok := out.Item[attrIndexed]; ok {
-		st.AnchorsIndexedThrough = r.uint(attrIndexed)
+		st.AnchorsIndexedThrough = r.Uint(attrIndexed)
 	}
-	if r.err != nil {
-		return DigestState{}, fmt.Errorf("ledger digest head: %w", r.err)
+	if r.Err() != nil {
+		return DigestState{}, fmt.Errorf("ledger digest head: %w", r.Err())
 	}
 	return st, nil
 }
@@ -114,8 +115,8 @@ func (s *Store) movedHeads(ctx context.Context, since time.Time) ([]ledger.Diges
 				IndexName:              aws.String("gsi1"),
 				KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk >= :from"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk":   avS(fmt.Sprintf("%s%02d", headIndexPrefix, p)),
-					":from": avS(from),
+					":pk":   dynamoitem.S(fmt.Sprintf("%s%02d", headIndexPrefix, p)),
+					":from": dynamoitem.S(from),
 				},
 				ExclusiveStartKey: start,
 			})
@@ -145,18 +146,18 @@ func (s *Store) writeDigest(ctx context.Context, d ledger.Digest, prev, next Dig
 	if cid == "" {
 		cid = digestCorrelationID(d.Seq)
 	}
-	item[attrCorrelationID] = avS(cid)
+	item[attrCorrelationID] = dynamoitem.S(cid)
 	names := map[string]string{"#seq": attrSeq, "#hash": attrHash, "#since": attrSince, "#updatedAt": attrUpdatedAt, "#entity": attrEntity}
 	values := map[string]types.AttributeValue{
-		":seq": avU(next.Seq), ":hash": avS(next.Hash), ":since": tm(next.Cutoff), ":updatedAt": tm(now),
-		":entity": avS(entityDState),
+		":seq": dynamoitem.N(next.Seq), ":hash": dynamoitem.S(next.Hash), ":since": tm(next.Cutoff), ":updatedAt": tm(now),
+		":entity": dynamoitem.S(entityDState),
 	}
 	cond := "attribute_not_exists(#pk)"
 	names["#pk"] = attrPK
 	if prev.Seq > 0 {
 		delete(names, "#pk")
 		cond = "#seq = :prevSeq"
-		values[":prevSeq"] = avU(prev.Seq)
+		values[":prevSeq"] = dynamoitem.N(prev.Seq)
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{
@@ -174,12 +175,10 @@ func (s *Store) writeDigest(ctx context.Context, d ledger.Digest, prev, next Dig
 	if err == nil {
 		return nil
 	}
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return ledger.ErrDigestConflict.WithCause(err)
-			}
+	reasons, _ := dynamoitem.CancellationReasons(err)
+	for _, r := range reasons {
+		if r.ConditionFailed() {
+			return ledger.ErrDigestConflict.WithCause(err)
 		}
 	}
 	return fmt.Errorf("ledger: record digest %d: %w", d.Seq, err)
@@ -211,7 +210,7 @@ func (s *Store) indexAnchors(ctx context.Context, after, through uint64) error {
 		ConditionExpression:      aws.String("attribute_exists(pk) AND (attribute_not_exists(#indexed) OR #indexed < :n)"),
 		ExpressionAttributeNames: map[string]string{"#indexed": attrIndexed},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n": avU(through),
+			":n": dynamoitem.N(through),
 		},
 	})
 	var ccf *types.ConditionalCheckFailedException
@@ -230,7 +229,7 @@ func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) err
 				if round > 8 {
 					return errors.New("items still unprocessed after 8 rounds")
 				}
-				if err := s.backoff(ctx, round+1); err != nil {
+				if err := s.backoff.Wait(ctx, round); err != nil {
 					return err
 				}
 			}
@@ -251,9 +250,9 @@ func (s *Store) Digests(ctx context.Context, afterSeq uint64, limit int) (digest
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   avS(digestPK),
-			":from": avS(digestPrefix + seq20(afterSeq+1)),
-			":to":   avS(digestPrefix + seq20(^uint64(0))),
+			":pk":   dynamoitem.S(digestPK),
+			":from": dynamoitem.S(digestPrefix + seq20(afterSeq+1)),
+			":to":   dynamoitem.S(digestPrefix + seq20(^uint64(0))),
 		},
 		ConsistentRead: aws.Bool(true),
 		Limit:          aws.Int32(int32(pageSize(limit))),

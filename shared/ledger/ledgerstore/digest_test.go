@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 func TestDigestJob(t *testing.T) {
@@ -133,17 +134,17 @@ func TestDigestAnchorRepair(t *testing.T) {
 	if _, err := s.RecordDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.delete(key(accountPrefix+"wallet:a", anchorPrefix+seq20(1)))
-	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": avU(0)})
+	e.delete(dynamoitem.Key(accountPrefix+"wallet:a", anchorPrefix+seq20(1)))
+	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": dynamoitem.N(0)})
 	r, err := s.Audit(ctx)
 	if err != nil || !r.Valid { // not indexed yet: a missing row is not a problem
 		t.Fatalf("%+v %v", r, err)
 	}
-	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": avU(1)})
+	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": dynamoitem.N(1)})
 	if r, _ := s.Audit(ctx); r.Valid || !hasProblem(r, ledger.AuditAnchorMissing, "wallet:a") {
 		t.Fatalf("a missing anchor row of an indexed digest: %+v", r)
 	}
-	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": avU(0)})
+	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": dynamoitem.N(0)})
 	e.now.Advance(ledger.DigestInterval)
 	if _, err := s.RecordDigest(ctx); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 func record(name lambdaevents.DynamoDBOperationType, image map[string]lambdaevents.DynamoDBAttributeValue) lambdaevents.DynamoDBEventRecord {
@@ -64,7 +65,7 @@ func TestMapRecord(t *testing.T) {
 		record(lambdaevents.DynamoDBOperationTypeInsert, streamImage(txKey(tx.ID))), // keys only
 		record(lambdaevents.DynamoDBOperationTypeInsert, streamImage(e.getItem(accountPrefix+"wallet:u1", headSK))),
 		record(lambdaevents.DynamoDBOperationTypeInsert, streamImage(e.getItem(accountPrefix+"wallet:u1", entryPrefix+seq20(1)))),
-		record(lambdaevents.DynamoDBOperationTypeInsert, streamImage(key("LOAN#L1", "META"))),
+		record(lambdaevents.DynamoDBOperationTypeInsert, streamImage(dynamoitem.Key("LOAN#L1", "META"))),
 	}
 	for i, rec := range none {
 		if envs, err := MapRecord(rec); err != nil || len(envs) != 0 {

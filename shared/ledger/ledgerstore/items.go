@@ -2,9 +2,7 @@ package ledgerstore
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Keys of the ledger's items in the LENDING table (docs/ledger.md, "Data model and keys").
@@ -78,35 +77,27 @@ const (
 	entityDState = "LEDGER_DIGEST_HEAD"
 )
 
-func avS(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func avN(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
-func avU(v uint64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatUint(v, 10)}
-}
-func amt(d decimal.Decimal) types.AttributeValue { return avN(ledger.FormatAmount(d)) }
-func tm(t time.Time) types.AttributeValue        { return avS(ledger.FormatTime(t)) }
+// amt and tm are the ledger's own forms of an amount and a time: the hashes are over them.
+func amt(d decimal.Decimal) types.AttributeValue { return dynamoitem.Number(ledger.FormatAmount(d)) }
+func tm(t time.Time) types.AttributeValue        { return dynamoitem.S(ledger.FormatTime(t)) }
 
 func seq20(n uint64) string { return fmt.Sprintf("%020d", n) }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrPK: avS(pk), attrSK: avS(sk)}
-}
-
 func headKey(a ledger.Account) map[string]types.AttributeValue {
-	return key(accountPrefix+string(a), headSK)
+	return dynamoitem.Key(accountPrefix+string(a), headSK)
 }
 
 func entryKey(a ledger.Account, seq uint64) map[string]types.AttributeValue {
-	return key(accountPrefix+string(a), entryPrefix+seq20(seq))
+	return dynamoitem.Key(accountPrefix+string(a), entryPrefix+seq20(seq))
 }
 
-func txKey(id string) map[string]types.AttributeValue { return key(txPrefix+id, txSK) }
+func txKey(id string) map[string]types.AttributeValue { return dynamoitem.Key(txPrefix+id, txSK) }
 
 func digestKey(seq uint64) map[string]types.AttributeValue {
-	return key(digestPK, digestPrefix+seq20(seq))
+	return dynamoitem.Key(digestPK, digestPrefix+seq20(seq))
 }
 
-func digestHeadKey() map[string]types.AttributeValue { return key(digestPK, headSK) }
+func digestHeadKey() map[string]types.AttributeValue { return dynamoitem.Key(digestPK, headSK) }
 
 // headIndexPK is the gsi1 partition of an account's head.
 func headIndexPK(a ledger.Account) string {
@@ -121,65 +112,18 @@ func headIndexSK(updatedAt time.Time, a ledger.Account) string {
 
 // ---- reading attribute values
 
-type itemReader struct {
-	item map[string]types.AttributeValue
-	err  error
+// itemReader is dynamoitem's reader with the ledger's time layout. An item that does not decode
+// carries dynamoitem.ErrMalformed, which classify reads as permanent: retrying cannot help.
+type itemReader struct{ *dynamoitem.Reader }
+
+func newReader(item map[string]types.AttributeValue) itemReader {
+	return itemReader{dynamoitem.NewReader(item)}
 }
 
-// errCorruptItem marks an item that does not decode: retrying cannot help.
-var errCorruptItem = errors.New("ledger item does not decode")
-
-func (r *itemReader) fail(name, problem string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: attribute %q %s", errCorruptItem, name, problem)
-	}
-}
-
-func (r *itemReader) str(name string) string {
-	v, ok := r.item[name].(*types.AttributeValueMemberS)
-	if !ok {
-		r.fail(name, "is missing or not a string")
-		return ""
-	}
-	return v.Value
-}
-
-func (r *itemReader) optStr(name string) string {
-	if _, ok := r.item[name]; !ok {
-		return ""
-	}
-	return r.str(name)
-}
-
-func (r *itemReader) num(name string) string {
-	v, ok := r.item[name].(*types.AttributeValueMemberN)
-	if !ok {
-		r.fail(name, "is missing or not a number")
-		return "0"
-	}
-	return v.Value
-}
-
-func (r *itemReader) uint(name string) uint64 {
-	v, err := strconv.ParseUint(r.num(name), 10, 64)
+func (r itemReader) time(name string) time.Time {
+	t, err := ledger.ParseTime(r.S(name))
 	if err != nil {
-		r.fail(name, "is not an unsigned integer")
-	}
-	return v
-}
-
-func (r *itemReader) dec(name string) decimal.Decimal {
-	d, err := decimal.NewFromString(r.num(name))
-	if err != nil {
-		r.fail(name, "is not a decimal")
-	}
-	return d
-}
-
-func (r *itemReader) time(name string) time.Time {
-	t, err := ledger.ParseTime(r.str(name))
-	if err != nil && r.err == nil {
-		r.fail(name, "is not a time in "+ledger.TimeLayout)
+		r.Fail(name, "is not a time in "+ledger.TimeLayout)
 	}
 	return t
 }
@@ -187,16 +131,16 @@ func (r *itemReader) time(name string) time.Time {
 // ---- heads
 
 func headFromItem(item map[string]types.AttributeValue) (ledger.Head, error) {
-	r := itemReader{item: item}
+	r := newReader(item)
 	h := ledger.Head{
-		Account:   ledger.Account(r.str(attrAccount)),
-		Seq:       r.uint(attrSeq),
-		Balance:   r.dec(attrBalance),
-		Hash:      r.str(attrHash),
+		Account:   ledger.Account(r.S(attrAccount)),
+		Seq:       r.Uint(attrSeq),
+		Balance:   r.Decimal(attrBalance),
+		Hash:      r.S(attrHash),
 		UpdatedAt: r.time(attrUpdatedAt),
 	}
-	if r.err != nil {
-		return ledger.Head{}, fmt.Errorf("ledger head %s: %w", pkOf(item), r.err)
+	if r.Err() != nil {
+		return ledger.Head{}, fmt.Errorf("ledger head %s: %w", pkOf(item), r.Err())
 	}
 	return h, nil
 }
@@ -205,34 +149,34 @@ func headFromItem(item map[string]types.AttributeValue) (ledger.Head, error) {
 
 func entryItem(e ledger.Entry) map[string]types.AttributeValue {
 	item := entryKey(e.Account, e.Seq)
-	item[attrEntity] = avS(entityEntry)
-	item[attrAccount] = avS(string(e.Account))
-	item[attrSeq] = avU(e.Seq)
-	item[attrTxID] = avS(e.TxID)
+	item[attrEntity] = dynamoitem.S(entityEntry)
+	item[attrAccount] = dynamoitem.S(string(e.Account))
+	item[attrSeq] = dynamoitem.N(e.Seq)
+	item[attrTxID] = dynamoitem.S(e.TxID)
 	item[attrDelta] = amt(e.Delta)
 	item[attrBalanceAfter] = amt(e.BalanceAfter)
 	item[attrAt] = tm(e.At)
-	item[attrPrevHash] = avS(e.PrevHash)
-	item[attrTxHash] = avS(e.TxHash)
-	item[attrHash] = avS(e.Hash)
+	item[attrPrevHash] = dynamoitem.S(e.PrevHash)
+	item[attrTxHash] = dynamoitem.S(e.TxHash)
+	item[attrHash] = dynamoitem.S(e.Hash)
 	return item
 }
 
 func entryFromItem(item map[string]types.AttributeValue) (ledger.Entry, error) {
-	r := itemReader{item: item}
+	r := newReader(item)
 	e := ledger.Entry{
-		Account:      ledger.Account(r.str(attrAccount)),
-		Seq:          r.uint(attrSeq),
-		TxID:         r.str(attrTxID),
-		Delta:        r.dec(attrDelta),
-		BalanceAfter: r.dec(attrBalanceAfter),
+		Account:      ledger.Account(r.S(attrAccount)),
+		Seq:          r.Uint(attrSeq),
+		TxID:         r.S(attrTxID),
+		Delta:        r.Decimal(attrDelta),
+		BalanceAfter: r.Decimal(attrBalanceAfter),
 		At:           r.time(attrAt),
-		PrevHash:     r.str(attrPrevHash),
-		TxHash:       r.str(attrTxHash),
-		Hash:         r.str(attrHash),
+		PrevHash:     r.S(attrPrevHash),
+		TxHash:       r.S(attrTxHash),
+		Hash:         r.S(attrHash),
 	}
-	if r.err != nil {
-		return ledger.Entry{}, fmt.Errorf("ledger entry %s/%s: %w", pkOf(item), skOf(item), r.err)
+	if r.Err() != nil {
+		return ledger.Entry{}, fmt.Errorf("ledger entry %s/%s: %w", pkOf(item), skOf(item), r.Err())
 	}
 	return e, nil
 }
@@ -252,115 +196,111 @@ func txItem(tx ledger.Transaction, hash string, entries []ledger.Entry, committe
 	postings := make([]types.AttributeValue, len(tx.Postings))
 	for i, p := range tx.Postings {
 		postings[i] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-			attrFrom: avS(string(p.From)), attrTo: avS(string(p.To)), attrAmount: amt(p.Amount),
+			attrFrom: dynamoitem.S(string(p.From)), attrTo: dynamoitem.S(string(p.To)), attrAmount: amt(p.Amount),
 		}}
 	}
 	meta := map[string]types.AttributeValue{
-		attrCorrelationID: avS(tx.Meta.CorrelationID),
-		attrActor:         avS(tx.Meta.Actor),
+		attrCorrelationID: dynamoitem.S(tx.Meta.CorrelationID),
+		attrActor:         dynamoitem.S(tx.Meta.Actor),
 	}
 	if tx.Meta.LoanID != "" {
-		meta[attrLoanID] = avS(tx.Meta.LoanID)
+		meta[attrLoanID] = dynamoitem.S(tx.Meta.LoanID)
 	}
 	if tx.Meta.InstallmentNo != 0 {
-		meta[attrInstallmentNo] = avN(strconv.Itoa(tx.Meta.InstallmentNo))
+		meta[attrInstallmentNo] = dynamoitem.N(tx.Meta.InstallmentNo)
 	}
 	if tx.Meta.IdempotencyKey != "" {
-		meta[attrIdempotencyKey] = avS(tx.Meta.IdempotencyKey)
+		meta[attrIdempotencyKey] = dynamoitem.S(tx.Meta.IdempotencyKey)
 	}
 	refs := make([]types.AttributeValue, len(entries))
 	for i, e := range entries {
 		refs[i] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-			attrAccount: avS(string(e.Account)), attrSeq: avU(e.Seq), attrBalanceAfter: amt(e.BalanceAfter), attrHash: avS(e.Hash),
+			attrAccount: dynamoitem.S(string(e.Account)), attrSeq: dynamoitem.N(e.Seq), attrBalanceAfter: amt(e.BalanceAfter), attrHash: dynamoitem.S(e.Hash),
 		}}
 	}
-	item[attrEntity] = avS(entityTx)
-	item[attrTxID] = avS(tx.ID)
-	item[attrType] = avS(string(tx.Type))
+	item[attrEntity] = dynamoitem.S(entityTx)
+	item[attrTxID] = dynamoitem.S(tx.ID)
+	item[attrType] = dynamoitem.S(string(tx.Type))
 	item[attrAt] = tm(tx.At)
 	item[attrPostings] = &types.AttributeValueMemberL{Value: postings}
 	item[attrMeta] = &types.AttributeValueMemberM{Value: meta}
 	// Top level too: the stream relay takes an item's correlation ID from here.
-	item[attrCorrelationID] = avS(tx.Meta.CorrelationID)
-	item[attrHash] = avS(hash)
+	item[attrCorrelationID] = dynamoitem.S(tx.Meta.CorrelationID)
+	item[attrHash] = dynamoitem.S(hash)
 	item[attrEntries] = &types.AttributeValueMemberL{Value: refs}
 	item[attrCommittedAt] = tm(committedAt)
 	return item
 }
 
 func txFromItem(item map[string]types.AttributeValue) (StoredTransaction, error) {
-	r := itemReader{item: item}
+	r := newReader(item)
 	st := StoredTransaction{
 		Tx: ledger.Transaction{
-			ID:   r.str(attrTxID),
-			Type: ledger.TxType(r.str(attrType)),
+			ID:   r.S(attrTxID),
+			Type: ledger.TxType(r.S(attrType)),
 			At:   r.time(attrAt),
 		},
-		Hash:        r.str(attrHash),
+		Hash:        r.S(attrHash),
 		CommittedAt: r.time(attrCommittedAt),
 	}
 	if list, ok := item[attrPostings].(*types.AttributeValueMemberL); ok {
 		for _, v := range list.Value {
 			m, ok := v.(*types.AttributeValueMemberM)
 			if !ok {
-				r.fail(attrPostings, "holds a non-map")
+				r.Fail(attrPostings, "holds a non-map")
 				break
 			}
-			pr := itemReader{item: m.Value}
+			pr := newReader(m.Value)
 			st.Tx.Postings = append(st.Tx.Postings, ledger.Posting{
-				From:   ledger.Account(pr.str(attrFrom)),
-				To:     ledger.Account(pr.str(attrTo)),
-				Amount: pr.dec(attrAmount),
+				From:   ledger.Account(pr.S(attrFrom)),
+				To:     ledger.Account(pr.S(attrTo)),
+				Amount: pr.Decimal(attrAmount),
 			})
-			if pr.err != nil {
-				r.fail(attrPostings, pr.err.Error())
+			if pr.Err() != nil {
+				r.Fail(attrPostings, pr.Err().Error())
 			}
 		}
 	} else {
-		r.fail(attrPostings, "is missing or not a list")
+		r.Fail(attrPostings, "is missing or not a list")
 	}
 	if m, ok := item[attrMeta].(*types.AttributeValueMemberM); ok {
-		mr := itemReader{item: m.Value}
+		mr := newReader(m.Value)
 		st.Tx.Meta = ledger.Meta{
-			LoanID:         mr.optStr(attrLoanID),
-			CorrelationID:  mr.str(attrCorrelationID),
-			Actor:          mr.str(attrActor),
-			IdempotencyKey: mr.optStr(attrIdempotencyKey),
+			LoanID:         mr.OptS(attrLoanID),
+			CorrelationID:  mr.S(attrCorrelationID),
+			Actor:          mr.S(attrActor),
+			IdempotencyKey: mr.OptS(attrIdempotencyKey),
 		}
-		if _, ok := m.Value[attrInstallmentNo]; ok {
-			no, err := strconv.Atoi(mr.num(attrInstallmentNo))
-			if err != nil {
-				mr.fail(attrInstallmentNo, "is not an integer")
-			}
-			st.Tx.Meta.InstallmentNo = no
+		if mr.Has(attrInstallmentNo) {
+			st.Tx.Meta.InstallmentNo = int(mr.Int(attrInstallmentNo))
 		}
-		if mr.err != nil {
-			r.fail(attrMeta, mr.err.Error())
+		if mr.Err() != nil {
+			r.Fail(attrMeta, mr.Err().Error())
 		}
 	} else {
-		r.fail(attrMeta, "is missing or not a map")
+		r.Fail(attrMeta, "is missing or not a map")
 	}
 	if list, ok := item[attrEntries].(*types.AttributeValueMemberL); ok {
 		for _, v := range list.Value {
 			m, ok := v.(*types.AttributeValueMemberM)
 			if !ok {
-				r.fail(attrEntries, "holds a non-map")
+				r.Fail(attrEntries, "holds a non-map")
 				break
 			}
-			er := itemReader{item: m.Value}
+			er := newReader(m.Value)
 			st.Entries = append(st.Entries, ledger.EntryRef{
-				Account:      ledger.Account(er.str(attrAccount)),
-				Seq:          er.uint(attrSeq),
-				BalanceAfter: er.dec(attrBalanceAfter),
-				Hash:         er.str(attrHash),
+				Account:      ledger.Account(er.S(attrAccount)),
+				Seq:          er.Uint(attrSeq),
+				BalanceAfter: er.Decimal(attrBalanceAfter),
+				Hash:         er.S(attrHash),
 			})
-			if er.err != nil {
-				r.fail(attrEntries, er.err.Error())
+			if er.Err() != nil {
+				r.Fail(attrEntries, er.Err().Error())
 			}
 		}
 	}
-	if r.err != nil {
-		return StoredTransaction{}, fmt.Errorf("ledger transaction %s: %w", pkOf(item), r.err)
+	if r.Err() != nil {
+		return StoredTransaction{}, fmt.Errorf("ledger transaction %s: %w", pkOf(item), r.Err())
 	}
 	return st, nil
 }
@@ -369,58 +309,58 @@ func txFromItem(item map[string]types.AttributeValue) (StoredTransaction, error)
 
 func digestItem(d ledger.Digest) map[string]types.AttributeValue {
 	item := digestKey(d.Seq)
-	item[attrEntity] = avS(entityDigest)
-	item[attrSeq] = avU(d.Seq)
-	item[attrPrevHash] = avS(d.PrevHash)
-	item[attrHash] = avS(d.Hash)
+	item[attrEntity] = dynamoitem.S(entityDigest)
+	item[attrSeq] = dynamoitem.N(d.Seq)
+	item[attrPrevHash] = dynamoitem.S(d.PrevHash)
+	item[attrHash] = dynamoitem.S(d.Hash)
 	item[attrAt] = tm(d.At)
 	item[attrSince] = tm(d.Since)
-	item[attrHeadCount] = avU(uint64(len(d.Heads)))
-	item[attrHeads] = avS(string(ledger.AppendDigestHeadLines(nil, d.Heads)))
+	item[attrHeadCount] = dynamoitem.N(uint64(len(d.Heads)))
+	item[attrHeads] = dynamoitem.S(string(ledger.AppendDigestHeadLines(nil, d.Heads)))
 	return item
 }
 
 func digestFromItem(item map[string]types.AttributeValue) (ledger.Digest, error) {
-	r := itemReader{item: item}
+	r := newReader(item)
 	d := ledger.Digest{
-		Seq:      r.uint(attrSeq),
-		PrevHash: r.str(attrPrevHash),
-		Hash:     r.str(attrHash),
+		Seq:      r.Uint(attrSeq),
+		PrevHash: r.S(attrPrevHash),
+		Hash:     r.S(attrHash),
 		At:       r.time(attrAt),
 		Since:    r.time(attrSince),
 	}
-	body := r.optStr(attrHeads)
-	if r.err != nil {
-		return ledger.Digest{}, fmt.Errorf("ledger digest %s: %w", skOf(item), r.err)
+	body := r.OptS(attrHeads)
+	if r.Err() != nil {
+		return ledger.Digest{}, fmt.Errorf("ledger digest %s: %w", skOf(item), r.Err())
 	}
 	heads, err := ledger.ParseDigestHeadLines(body)
 	if err != nil {
-		return ledger.Digest{}, fmt.Errorf("ledger digest %s: %w: %w", skOf(item), errCorruptItem, err)
+		return ledger.Digest{}, fmt.Errorf("ledger digest %s: %w: %w", skOf(item), dynamoitem.ErrMalformed, err)
 	}
 	d.Heads = heads
 	return d, nil
 }
 
 func anchorItem(a ledger.Anchor) map[string]types.AttributeValue {
-	item := key(accountPrefix+string(a.Account), anchorPrefix+seq20(a.DigestSeq))
-	item[attrEntity] = avS(entityAnchor)
-	item[attrAccount] = avS(string(a.Account))
-	item[attrDigestSeq] = avU(a.DigestSeq)
-	item[attrSeq] = avU(a.Seq)
-	item[attrHash] = avS(a.Hash)
+	item := dynamoitem.Key(accountPrefix+string(a.Account), anchorPrefix+seq20(a.DigestSeq))
+	item[attrEntity] = dynamoitem.S(entityAnchor)
+	item[attrAccount] = dynamoitem.S(string(a.Account))
+	item[attrDigestSeq] = dynamoitem.N(a.DigestSeq)
+	item[attrSeq] = dynamoitem.N(a.Seq)
+	item[attrHash] = dynamoitem.S(a.Hash)
 	return item
 }
 
 func anchorFromItem(item map[string]types.AttributeValue) (ledger.Anchor, error) {
-	r := itemReader{item: item}
+	r := newReader(item)
 	a := ledger.Anchor{
-		Account:   ledger.Account(r.str(attrAccount)),
-		DigestSeq: r.uint(attrDigestSeq),
-		Seq:       r.uint(attrSeq),
-		Hash:      r.str(attrHash),
+		Account:   ledger.Account(r.S(attrAccount)),
+		DigestSeq: r.Uint(attrDigestSeq),
+		Seq:       r.Uint(attrSeq),
+		Hash:      r.S(attrHash),
 	}
-	if r.err != nil {
-		return ledger.Anchor{}, fmt.Errorf("ledger anchor %s/%s: %w", pkOf(item), skOf(item), r.err)
+	if r.Err() != nil {
+		return ledger.Anchor{}, fmt.Errorf("ledger anchor %s/%s: %w", pkOf(item), skOf(item), r.Err())
 	}
 	return a, nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/localcloud/emulator/emulatortest"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/platformtest"
 )
 
@@ -190,7 +191,7 @@ func (e *env) mustAudit(s *Store) ledger.AuditReport {
 
 func (e *env) getItem(pk, sk string) map[string]types.AttributeValue {
 	e.t.Helper()
-	out, err := e.raw.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(testTable), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	out, err := e.raw.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(testTable), Key: dynamoitem.Key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Page sizes.
@@ -126,9 +127,9 @@ func (s *Store) Statement(ctx context.Context, a ledger.Account, cursor string, 
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   avS(accountPrefix + string(a)),
-			":from": avS(entryPrefix + seq20(1)),
-			":to":   avS(entryPrefix + seq20(before-1)),
+			":pk":   dynamoitem.S(accountPrefix + string(a)),
+			":from": dynamoitem.S(entryPrefix + seq20(1)),
+			":to":   dynamoitem.S(entryPrefix + seq20(before-1)),
 		},
 		ScanIndexForward: aws.Bool(false),
 		ConsistentRead:   aws.Bool(true), // a statement read right after a deposit shows it

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/retry"
 )
 
 // DynamoDB is the part of the DynamoDB API the store uses; *dynamodb.Client satisfies it.
@@ -46,8 +47,9 @@ type Options struct {
 	// MaxAttempts bounds the commit attempts of one transaction (lost races and transient
 	// failures together). Default DefaultMaxAttempts.
 	MaxAttempts int
-	// BackoffBase and BackoffMax shape the full-jitter exponential backoff between attempts:
-	// before attempt k (≥ 2) a uniformly random wait in [0, min(BackoffMax, BackoffBase·2^(k-2))).
+	// BackoffBase and BackoffMax shape the full-jitter exponential backoff between attempts
+	// (retry.Backoff): before attempt k (≥ 2) a uniformly random wait in
+	// [0, min(BackoffMax, BackoffBase·2^(k-2))).
 	BackoffBase, BackoffMax time.Duration
 	// ResolveWait bounds the read that settles an ambiguous outcome, even after ctx is done.
 	ResolveWait time.Duration
@@ -70,6 +72,7 @@ type Store struct {
 	table    string
 	sharding ledger.Sharding
 	opts     Options
+	backoff  retry.Backoff
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -115,7 +118,8 @@ func New(db DynamoDB, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, table: opts.Table, sharding: sharding, opts: opts, now: now, log: log}, nil
+	return &Store{db: db, table: opts.Table, sharding: sharding, opts: opts, now: now, log: log,
+		backoff: retry.Backoff{Base: opts.BackoffBase, Max: opts.BackoffMax}}, nil
 }
 
 // Sharding is the store's system-account sharding.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 const victim = ledger.Account("wallet:victim")
@@ -80,7 +81,7 @@ func (e *env) auditInvalid(s *Store, acct ledger.Account) ledger.AuditReport {
 func TestTamperEntryAmount(t *testing.T) {
 	e, s := victimLedger(t)
 	e.update(entryKey(victim, 5), "SET delta = :d, balanceAfter = :b", map[string]types.AttributeValue{
-		":d": avN("1100.00"), ":b": avN("1325.00"),
+		":d": dynamoitem.Number("1100.00"), ":b": dynamoitem.Number("1325.00"),
 	})
 	verifyInvalid(t, s, victim, 5, ledger.ProblemHashMismatch)
 	e.auditInvalid(s, victim)
@@ -118,7 +119,7 @@ func TestTamperHeadMoved(t *testing.T) {
 		UpdateExpression:         aws.String("SET #seq = :s, #hash = :h, #balance = :b"),
 		ExpressionAttributeNames: map[string]string{"#seq": "seq", "#hash": "hash", "#balance": "balance"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": avU(11), ":h": avS(e11.Hash), ":b": amt(e11.BalanceAfter),
+			":s": dynamoitem.N(11), ":h": dynamoitem.S(e11.Hash), ":b": amt(e11.BalanceAfter),
 		},
 	})
 	if err != nil {
@@ -137,7 +138,7 @@ func TestTamperHeadMoved(t *testing.T) {
 		TableName: aws.String(testTable), Key: headKey(victim),
 		UpdateExpression:          aws.String("SET #seq = :s"),
 		ExpressionAttributeNames:  map[string]string{"#seq": "seq"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": avU(14)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": dynamoitem.N(14)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func rewrite(t *testing.T, e *env, s *Store, from uint64, records bool) {
 		UpdateExpression:         aws.String("SET #seq = :s, #hash = :h, #balance = :b"),
 		ExpressionAttributeNames: map[string]string{"#seq": "seq", "#hash": "hash", "#balance": "balance"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": avU(prev.Seq), ":h": avS(prev.Hash), ":b": amt(prev.Balance),
+			":s": dynamoitem.N(prev.Seq), ":h": dynamoitem.S(prev.Hash), ":b": amt(prev.Balance),
 		},
 	})
 	if err != nil {
@@ -203,12 +204,12 @@ func TestTamperWholesaleRewriteCaughtByDigest(t *testing.T) {
 
 	// Without the digest's anchors nothing looks wrong: that is what a wholesale rewrite is.
 	noDigest := e.store(e.raw)
-	e.delete(key(accountPrefix+string(victim), anchorPrefix+seq20(1)))
+	e.delete(dynamoitem.Key(accountPrefix+string(victim), anchorPrefix+seq20(1)))
 	if v, err := noDigest.VerifyAccount(ctx, victim, VerifyOptions{}); err != nil || !v.Valid {
 		t.Fatalf("the forgery should pass without a digest: %+v %v", v, err)
 	}
 	// The digest job's next run restores the anchor row from the digest itself.
-	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": avU(0)})
+	e.update(digestHeadKey(), "SET anchorsIndexedThrough = :z", map[string]types.AttributeValue{":z": dynamoitem.N(0)})
 	e.now.Advance(ledger.DigestInterval)
 	if _, err := s.RecordDigest(ctx); err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestTamperRewriteFromTheMiddle(t *testing.T) {
 
 func TestTamperUndecodableEntry(t *testing.T) {
 	e, s := victimLedger(t)
-	e.update(entryKey(victim, 4), "SET delta = :d", map[string]types.AttributeValue{":d": avS("a lot")})
+	e.update(entryKey(victim, 4), "SET delta = :d", map[string]types.AttributeValue{":d": dynamoitem.S("a lot")})
 	verifyInvalid(t, s, victim, 4, ledger.ProblemUndecodable)
 	r := e.auditInvalid(s, victim)
 	if !hasProblem(r, ledger.AuditUndecodable, victim) {

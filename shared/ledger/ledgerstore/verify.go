@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/ledger"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // VerifyOptions tune VerifyAccount.
@@ -125,9 +126,9 @@ func (s *Store) storedEntries(ctx context.Context, a ledger.Account, after, thro
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   avS(accountPrefix + string(a)),
-			":from": avS(entryPrefix + seq20(after+1)),
-			":to":   avS(entryPrefix + seq20(through)),
+			":pk":   dynamoitem.S(accountPrefix + string(a)),
+			":from": dynamoitem.S(entryPrefix + seq20(after+1)),
+			":to":   dynamoitem.S(entryPrefix + seq20(through)),
 		},
 		ConsistentRead: aws.Bool(true),
 		Limit:          aws.Int32(int32(pageSize(limit))),
@@ -186,8 +187,8 @@ func (s *Store) accountAnchors(ctx context.Context, a ledger.Account) ([]ledger.
 			TableName:              aws.String(s.table),
 			KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk":     avS(accountPrefix + string(a)),
-				":prefix": avS(anchorPrefix),
+				":pk":     dynamoitem.S(accountPrefix + string(a)),
+				":prefix": dynamoitem.S(anchorPrefix),
 			},
 			ExclusiveStartKey: start,
 		})
@@ -228,7 +229,7 @@ func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
 				mu.Lock()
 				defer mu.Unlock()
 				if err := addToAudit(audit, item); err != nil {
-					if !errors.Is(err, errCorruptItem) {
+					if !errors.Is(err, dynamoitem.ErrMalformed) {
 						return err
 					}
 					acct, _ := accountOfPK(pkOf(item))
@@ -256,7 +257,7 @@ func (s *Store) scanSegment(ctx context.Context, seg int, fn func(map[string]typ
 			ConsistentRead:   aws.Bool(true),
 			FilterExpression: aws.String("begins_with(pk, :acct) OR begins_with(pk, :ltx) OR pk = :digest"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":acct": avS(accountPrefix), ":ltx": avS(txPrefix), ":digest": avS(digestPK),
+				":acct": dynamoitem.S(accountPrefix), ":ltx": dynamoitem.S(txPrefix), ":digest": dynamoitem.S(digestPK),
 			},
 			ExclusiveStartKey: start,
 		})
@@ -309,13 +310,13 @@ func addToAudit(a *ledger.Audit, item map[string]types.AttributeValue) error {
 		}
 		a.AddDigest(d)
 	case pk == digestPK && sk == headSK:
-		r := itemReader{item: item}
+		r := newReader(item)
 		indexed := uint64(0)
 		if _, ok := item[attrIndexed]; ok {
-			indexed = r.uint(attrIndexed)
+			indexed = r.Uint(attrIndexed)
 		}
-		if r.err != nil {
-			return fmt.Errorf("ledger digest head: %w", r.err)
+		if r.Err() != nil {
+			return fmt.Errorf("ledger digest head: %w", r.Err())
 		}
 		a.SetAnchorsIndexedThrough(indexed)
 	}

@@ -3,6 +3,7 @@ package lendingstore
 import (
 	"context"
 	"fmt"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 	"time"
 
@@ -26,8 +27,8 @@ func (st *LoanStore) ApplyScoreOnce(ctx context.Context, profiles *ProfileStore,
 		next := cur.AdjustCreditScore(delta, now)
 		items := []types.TransactWriteItem{{Put: &types.Put{
 			TableName: aws.String(st.table),
-			Item: map[string]types.AttributeValue{"pk": s(UserPK(userID)), "sk": s(scorePrefix + txID), "entity": s("scoreChange"),
-				"txId": s(txID), "delta": n(int64(delta)), "at": s(stamp(now)), "correlationId": s(corr)},
+			Item: map[string]types.AttributeValue{"pk": dynamoitem.S(UserPK(userID)), "sk": dynamoitem.S(scorePrefix + txID), "entity": dynamoitem.S("scoreChange"),
+				"txId": dynamoitem.S(txID), "delta": dynamoitem.N(int64(delta)), "at": dynamoitem.S(dynamoitem.Time(now)), "correlationId": dynamoitem.S(corr)},
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}}}
 		if next.Version != cur.Version {
@@ -35,7 +36,7 @@ func (st *LoanStore) ApplyScoreOnce(ctx context.Context, profiles *ProfileStore,
 				TableName: aws.String(st.table), Key: profileKey(userID),
 				UpdateExpression:          aws.String("SET creditScore = :score, updatedAt = :updated, version = :next, correlationId = :corr"),
 				ConditionExpression:       aws.String("version = :expected"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":score": n(int64(next.CreditScore)), ":updated": s(stamp(next.UpdatedAt)), ":next": n(next.Version), ":expected": n(cur.Version), ":corr": s(corr)},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":score": dynamoitem.N(int64(next.CreditScore)), ":updated": dynamoitem.S(dynamoitem.Time(next.UpdatedAt)), ":next": dynamoitem.N(next.Version), ":expected": dynamoitem.N(cur.Version), ":corr": dynamoitem.S(corr)},
 			}})
 		}
 		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})

@@ -12,6 +12,7 @@ import (
 
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // ReminderDays is how far ahead of a due date the reminder goes out.
@@ -26,7 +27,7 @@ func (st *LoanStore) DueInstallments(ctx context.Context, shard int, through clo
 			TableName:                 aws.String(st.table),
 			IndexName:                 aws.String(indexName),
 			KeyConditionExpression:    aws.String("gsi1pk = :pk AND gsi1sk < :to"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(dueIndexPK(shard)), ":to": s(through.AddDays(1).String())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(dueIndexPK(shard)), ":to": dynamoitem.S(through.AddDays(1).String())},
 			ExclusiveStartKey:         start,
 		})
 		if err != nil {
@@ -84,11 +85,11 @@ func (st *LoanStore) Mark(ctx context.Context, in Installment, status lending.In
 		kind = NoticeOverdue
 		allowed = append(allowed, string(lending.InstDue))
 	}
-	values := map[string]types.AttributeValue{":to": s(string(status)), ":corr": s(corr), ":one": n(1)}
+	values := map[string]types.AttributeValue{":to": dynamoitem.S(string(status)), ":corr": dynamoitem.S(corr), ":one": dynamoitem.N(1)}
 	cond := "#status IN ("
 	for i, a := range allowed {
 		k := fmt.Sprintf(":a%d", i)
-		values[k] = s(a)
+		values[k] = dynamoitem.S(a)
 		if i > 0 {
 			cond += ", "
 		}
@@ -101,7 +102,7 @@ func (st *LoanStore) Mark(ctx context.Context, in Installment, status lending.In
 	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(st.table), Key: key(LoanPK(in.LoanID), instSK(in.No)),
+			TableName: aws.String(st.table), Key: dynamoitem.Key(LoanPK(in.LoanID), instSK(in.No)),
 			UpdateExpression:          aws.String("SET #status = :to, correlationId = :corr ADD version :one"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Fraud rule (SPEC §1.4): more than FraudThreshold ledger transactions on one wallet within any
@@ -30,7 +32,9 @@ const (
 // AlertsIndexPK is the gsi1 partition listing every fraud alert.
 const AlertsIndexPK = "FRAUDALERTS"
 
-func fraudTxSK(at time.Time, txID string) string { return fraudTxPrefix + stampMs(at) + "#" + txID }
+func fraudTxSK(at time.Time, txID string) string {
+	return fraudTxPrefix + dynamoitem.SortableTime(at) + "#" + txID
+}
 
 // AlertItem is a stored fraud alert (relayed as FraudSuspected.v1).
 type AlertItem struct {
@@ -64,8 +68,8 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 	pk := fraudPrefix + userID
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(st.table),
-		Item: map[string]types.AttributeValue{"pk": s(pk), "sk": s(fraudTxSK(at, txID)), "entity": s("fraudWindowTx"),
-			"txId": s(txID), "at": s(stampMs(at)), "expiresAt": n(at.Add(fraudTTL).Unix())},
+		Item: map[string]types.AttributeValue{"pk": dynamoitem.S(pk), "sk": dynamoitem.S(fraudTxSK(at, txID)), "entity": dynamoitem.S("fraudWindowTx"),
+			"txId": dynamoitem.S(txID), "at": dynamoitem.S(dynamoitem.SortableTime(at)), "expiresAt": dynamoitem.N(at.Add(fraudTTL).Unix())},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record wallet tx: %w", err)
@@ -76,8 +80,8 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:              aws.String(st.table),
 			KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk),
-				":from": s(fraudTxPrefix + stampMs(at.Add(-FraudWindow))), ":to": s(fraudTxPrefix + stampMs(at.Add(FraudWindow)) + "#~")},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(pk),
+				":from": dynamoitem.S(fraudTxPrefix + dynamoitem.SortableTime(at.Add(-FraudWindow))), ":to": dynamoitem.S(fraudTxPrefix + dynamoitem.SortableTime(at.Add(FraudWindow)) + "#~")},
 			ConsistentRead:    aws.Bool(true),
 			ExclusiveStartKey: start,
 		})
@@ -92,7 +96,7 @@ func (st *LoanStore) ObserveWalletTx(ctx context.Context, userID, txID string, a
 			if err := attributevalue.UnmarshalMap(it, &row); err != nil {
 				return nil, err
 			}
-			t, err := time.Parse("2006-01-02T15:04:05.000000000Z", row.At)
+			t, err := dynamoitem.ParseTime(row.At)
 			if err != nil {
 				return nil, err
 			}
@@ -166,7 +170,7 @@ next:
 // and 5 s after it).
 func (st *LoanStore) alertState(ctx context.Context, userID string, at time.Time) ([]time.Time, int64, error) {
 	pk := fraudPrefix + userID
-	head, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(pk, fraudHeadSK),
+	head, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: dynamoitem.Key(pk, fraudHeadSK),
 		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("version")})
 	if err != nil {
 		return nil, 0, fmt.Errorf("read alert head: %w", err)
@@ -180,13 +184,13 @@ func (st *LoanStore) alertState(ctx context.Context, userID string, at time.Time
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(st.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk),
-			":from": s(alertPrefix + stampMs(at.Add(-2*FraudWindow))), ":to": s(alertPrefix + stampMs(at.Add(FraudWindow)))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(pk),
+			":from": dynamoitem.S(alertPrefix + dynamoitem.SortableTime(at.Add(-2*FraudWindow))), ":to": dynamoitem.S(alertPrefix + dynamoitem.SortableTime(at.Add(FraudWindow)))},
 		ConsistentRead:       aws.Bool(true),
 		ProjectionExpression: aws.String("windowStart"),
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("query alerts near %s: %w", stampMs(at), err)
+		return nil, 0, fmt.Errorf("query alerts near %s: %w", dynamoitem.SortableTime(at), err)
 	}
 	var starts []time.Time
 	for _, it := range out.Items {
@@ -194,7 +198,7 @@ func (st *LoanStore) alertState(ctx context.Context, userID string, at time.Time
 		if !ok {
 			return nil, 0, errors.New("alert item without windowStart")
 		}
-		t, err := time.Parse("2006-01-02T15:04:05.000000000Z", v.Value)
+		t, err := dynamoitem.ParseTime(v.Value)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -214,10 +218,10 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 	for i, t := range in {
 		ids[i] = t.txID
 	}
-	a := AlertItem{PK: fraudPrefix + userID, SK: alertPrefix + stampMs(ws), Entity: EntityAlert,
-		GSI1PK: AlertsIndexPK, GSI1SK: stampMs(ws) + "#" + userID, AlertID: "fa-" + userID + "-" + fmt.Sprint(ws.UnixMilli()),
-		UserID: userID, WindowStart: stampMs(ws), WindowEnd: stampMs(we), Count: len(in), TxIDs: ids,
-		CreatedAt: stamp(now), CorrelationID: corr}
+	a := AlertItem{PK: fraudPrefix + userID, SK: alertPrefix + dynamoitem.SortableTime(ws), Entity: EntityAlert,
+		GSI1PK: AlertsIndexPK, GSI1SK: dynamoitem.SortableTime(ws) + "#" + userID, AlertID: "fa-" + userID + "-" + fmt.Sprint(ws.UnixMilli()),
+		UserID: userID, WindowStart: dynamoitem.SortableTime(ws), WindowEnd: dynamoitem.SortableTime(we), Count: len(in), TxIDs: ids,
+		CreatedAt: dynamoitem.Time(now), CorrelationID: corr}
 	item, err := attributevalue.MarshalMap(a)
 	if err != nil {
 		return nil, false, err
@@ -228,10 +232,10 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(st.table), Key: key(fraudPrefix+userID, fraudHeadSK),
+			TableName: aws.String(st.table), Key: dynamoitem.Key(fraudPrefix+userID, fraudHeadSK),
 			UpdateExpression:          aws.String("SET version = :next, entity = :e"),
 			ConditionExpression:       aws.String(cond),
-			ExpressionAttributeValues: withVersion(map[string]types.AttributeValue{":next": n(version + 1), ":e": s("fraudHead")}, version),
+			ExpressionAttributeValues: withVersion(map[string]types.AttributeValue{":next": dynamoitem.N(version + 1), ":e": dynamoitem.S("fraudHead")}, version),
 		}},
 		{Put: &types.Put{TableName: aws.String(st.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}})
@@ -246,7 +250,7 @@ func (st *LoanStore) raiseAlert(ctx context.Context, userID string, in []fraudTx
 
 func withVersion(vals map[string]types.AttributeValue, version int64) map[string]types.AttributeValue {
 	if version != 0 {
-		vals[":v"] = n(version)
+		vals[":v"] = dynamoitem.N(version)
 	}
 	return vals
 }
@@ -256,7 +260,7 @@ func (st *LoanStore) Alerts(ctx context.Context, limit int, cursor map[string]ty
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(st.table), IndexName: aws.String(indexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(AlertsIndexPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(AlertsIndexPK)},
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)), ExclusiveStartKey: cursor,
 	})
 	if err != nil {

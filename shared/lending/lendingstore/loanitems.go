@@ -3,7 +3,6 @@ package lendingstore
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -11,6 +10,7 @@ import (
 
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Keys of the loan items (docs/data-model.md, "Lending table: loans").
@@ -47,11 +47,7 @@ const (
 // LoanPK is the partition of a loan and everything under it.
 func LoanPK(id string) string { return loanPrefix + id }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": s(pk), "sk": s(sk)}
-}
-
-func loanKey(id string) map[string]types.AttributeValue { return key(LoanPK(id), loanSK) }
+func loanKey(id string) map[string]types.AttributeValue { return dynamoitem.Key(LoanPK(id), loanSK) }
 
 func instSK(no int) string { return fmt.Sprintf("%s%03d", instPrefix, no) }
 
@@ -67,8 +63,6 @@ func DueShard(loanID string) int {
 }
 
 func dueIndexPK(shard int) string { return fmt.Sprintf("%s%02d", dueIndexPrefix, shard) }
-
-func stampMs(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 func num(d decimal.Decimal) attributevalue.Number { return attributevalue.Number(d.StringFixed(2)) }
 
@@ -119,11 +113,11 @@ type LoanItem struct {
 func loanToItem(l lending.Loan, actor, corr string) LoanItem {
 	it := LoanItem{
 		PK: LoanPK(l.ID), SK: loanSK, Entity: EntityLoan,
-		GSI1PK: loansIndexPK + l.UserID, GSI1SK: "LOAN#" + stampMs(l.CreatedAt) + "#" + l.ID,
+		GSI1PK: loansIndexPK + l.UserID, GSI1SK: "LOAN#" + dynamoitem.SortableTime(l.CreatedAt) + "#" + l.ID,
 		LoanID: l.ID, UserID: l.UserID, Principal: num(l.Principal), TenureMonths: l.TenureMonths,
 		Purpose: l.Purpose, State: string(l.State), Version: l.Version, Grade: l.Grade,
 		Recommendation: l.Recommendation, Approvals: l.Approvals, Reason: l.Reason,
-		CreatedAt: stamp(l.CreatedAt), UpdatedAt: stamp(l.UpdatedAt), CorrelationID: corr, Actor: actor,
+		CreatedAt: dynamoitem.Time(l.CreatedAt), UpdatedAt: dynamoitem.Time(l.UpdatedAt), CorrelationID: corr, Actor: actor,
 	}
 	if l.Grade != "" {
 		it.AnnualRate = attributevalue.Number(l.AnnualRate.String())
@@ -148,10 +142,10 @@ func (it LoanItem) Loan() (lending.Loan, error) {
 		Recommendation: it.Recommendation, Approvals: it.Approvals, Reason: it.Reason,
 	}
 	var err error
-	if l.CreatedAt, err = time.Parse(time.RFC3339Nano, it.CreatedAt); err != nil {
+	if l.CreatedAt, err = dynamoitem.ParseTime(it.CreatedAt); err != nil {
 		return lending.Loan{}, fmt.Errorf("loan %s: createdAt: %w", it.LoanID, err)
 	}
-	if l.UpdatedAt, err = time.Parse(time.RFC3339Nano, it.UpdatedAt); err != nil {
+	if l.UpdatedAt, err = dynamoitem.ParseTime(it.UpdatedAt); err != nil {
 		return lending.Loan{}, fmt.Errorf("loan %s: updatedAt: %w", it.LoanID, err)
 	}
 	if it.DisbursedOn != "" {
@@ -180,14 +174,13 @@ type TimelineItem struct {
 
 func timelineToItem(loanID string, e lending.TimelineEntry) TimelineItem {
 	return TimelineItem{PK: LoanPK(loanID), SK: timelineSK(e.Version), Entity: EntityTimeline, LoanID: loanID,
-		Version: e.Version, At: stamp(e.At), Actor: e.Actor, From: string(e.From), To: string(e.To),
+		Version: e.Version, At: dynamoitem.Time(e.At), Actor: e.Actor, From: string(e.From), To: string(e.To),
 		Action: string(e.Action), Reason: e.Reason, CorrelationID: e.CorrelationID}
 }
 
 // Entry decodes the item.
 func (it TimelineItem) Entry() lending.TimelineEntry {
-	at, _ := time.Parse(time.RFC3339Nano, it.At)
-	return lending.TimelineEntry{Version: it.Version, At: at, Actor: it.Actor, From: lending.State(it.From),
+	return lending.TimelineEntry{Version: it.Version, At: dynamoitem.TimeOrZero(it.At), Actor: it.Actor, From: lending.State(it.From),
 		To: lending.State(it.To), Action: lending.Action(it.Action), Reason: it.Reason, CorrelationID: it.CorrelationID}
 }
 

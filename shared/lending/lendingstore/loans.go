@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/lending"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 )
 
@@ -75,11 +76,11 @@ func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.Timel
 	}
 	count := types.TransactWriteItem{Update: &types.Update{
 		TableName:                aws.String(st.table),
-		Key:                      key(UserPK(l.UserID), countSK),
+		Key:                      dynamoitem.Key(UserPK(l.UserID), countSK),
 		UpdateExpression:         aws.String("SET entity = :entity, userId = :user, correlationId = :corr ADD #open :one, loanIds :ids"),
 		ConditionExpression:      aws.String("attribute_not_exists(#open) OR #open < :max"),
 		ExpressionAttributeNames: map[string]string{"#open": "open"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":max": n(lending.MaxOpenLoans), ":entity": s(EntityLoanCount), ":user": s(l.UserID), ":corr": s(e.CorrelationID),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": dynamoitem.N(1), ":max": dynamoitem.N(lending.MaxOpenLoans), ":entity": dynamoitem.S(EntityLoanCount), ":user": dynamoitem.S(l.UserID), ":corr": dynamoitem.S(e.CorrelationID),
 			":ids": &types.AttributeValueMemberSS{Value: []string{l.ID}}},
 	}}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{loan, tl, count}})
@@ -99,13 +100,13 @@ func (st *LoanStore) Create(ctx context.Context, l lending.Loan, e lending.Timel
 
 // cancelReasons returns, for a cancelled transaction, which items failed their condition.
 func cancelReasons(err error) map[int]bool {
-	var tce *types.TransactionCanceledException
-	if err == nil || !errors.As(err, &tce) {
+	reasons, cancelled := dynamoitem.CancellationReasons(err)
+	if !cancelled {
 		return nil
 	}
 	out := map[int]bool{}
-	for i, r := range tce.CancellationReasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+	for i, r := range reasons {
+		if r.ConditionFailed() {
 			out[i] = true
 		}
 	}
@@ -113,9 +114,9 @@ func cancelReasons(err error) map[int]bool {
 }
 
 func isConflict(err error) bool {
-	var tce *types.TransactionCanceledException
 	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &tce) || errors.As(err, &ccf)
+	_, cancelled := dynamoitem.CancellationReasons(err)
+	return cancelled || errors.As(err, &ccf)
 }
 
 // Loaded is a loan as read, with its stored bookkeeping.
@@ -156,7 +157,7 @@ func (st *LoanStore) GetWithInstallments(ctx context.Context, id string) (Loaded
 		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(st.table),
 			KeyConditionExpression:    aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(LoanPK(id)), ":from": s(instPrefix), ":to": s(loanSK)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(LoanPK(id)), ":from": dynamoitem.S(instPrefix), ":to": dynamoitem.S(loanSK)},
 			ConsistentRead:            aws.Bool(true),
 			ExclusiveStartKey:         start,
 		})
@@ -203,7 +204,7 @@ func (st *LoanStore) Timeline(ctx context.Context, id string) ([]lending.Timelin
 		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(st.table),
 			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :tl)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(LoanPK(id)), ":tl": s(timelinePrefix)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(LoanPK(id)), ":tl": dynamoitem.S(timelinePrefix)},
 			ConsistentRead:            aws.Bool(true),
 			ExclusiveStartKey:         start,
 		})
@@ -233,7 +234,7 @@ func (st *LoanStore) ListByUser(ctx context.Context, userID string) ([]lending.L
 			TableName:                 aws.String(st.table),
 			IndexName:                 aws.String(indexName),
 			KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(loansIndexPK + userID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(loansIndexPK + userID)},
 			ScanIndexForward:          aws.Bool(false),
 			ExclusiveStartKey:         start,
 		})
@@ -275,7 +276,7 @@ func (st *LoanStore) ReviewQueue(ctx context.Context, limit int, start map[strin
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(st.table), IndexName: aws.String(reviewIndex),
 		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(ReviewIndexPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(ReviewIndexPK)},
 		ScanIndexForward:          aws.Bool(true), Limit: aws.Int32(int32(limit)), ExclusiveStartKey: start,
 	})
 	if err != nil {
@@ -353,7 +354,7 @@ func (st *LoanStore) transitionItemsWith(cur Loaded, c lending.Change, extraSet,
 		return nil, err
 	}
 	names := map[string]string{}
-	values := map[string]types.AttributeValue{":expected": n(cur.Loan.Version)}
+	values := map[string]types.AttributeValue{":expected": dynamoitem.N(cur.Loan.Version)}
 	var sets, removes []string
 	keys := make([]string, 0, len(item))
 	for k := range item {
@@ -398,11 +399,11 @@ func (st *LoanStore) transitionItemsWith(cur Loaded, c lending.Change, extraSet,
 	if c.Loan.State.Terminal() && !cur.Loan.State.Terminal() {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName:                aws.String(st.table),
-			Key:                      key(UserPK(c.Loan.UserID), countSK),
+			Key:                      dynamoitem.Key(UserPK(c.Loan.UserID), countSK),
 			UpdateExpression:         aws.String("SET correlationId = :corr ADD #open :minus DELETE loanIds :ids"),
 			ConditionExpression:      aws.String("#open > :zero"),
 			ExpressionAttributeNames: map[string]string{"#open": "open"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0), ":corr": s(c.Entry.CorrelationID),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": dynamoitem.N(-1), ":zero": dynamoitem.N(0), ":corr": dynamoitem.S(c.Entry.CorrelationID),
 				":ids": &types.AttributeValueMemberSS{Value: []string{c.Loan.ID}}},
 		}})
 	}
@@ -429,7 +430,7 @@ func (st *LoanStore) InstallmentPuts(l lending.Loan, plan lending.Plan, corr str
 // query on gsi1 (eventually consistent) could miss it. One GetItem and one BatchGetItem of
 // at most lending.MaxOpenLoans keys.
 func (st *LoanStore) ActiveEMIs(ctx context.Context, userID string) (decimal.Decimal, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: key(UserPK(userID), countSK),
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: dynamoitem.Key(UserPK(userID), countSK),
 		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("loanIds, #open"),
 		ExpressionAttributeNames: map[string]string{"#open": "open"}})
 	if err != nil {

@@ -4,19 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/shopspring/decimal"
 
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/correlation"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/retry"
 )
 
 // CodeConcurrentUpdate is the problem code when a profile kept changing under an update.
@@ -43,38 +42,28 @@ func NewProfileStore(db *dynamodb.Client, table string) *ProfileStore {
 func UserPK(userID string) string { return "USER#" + userID }
 
 func profileKey(userID string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: UserPK(userID)},
-		"sk": &types.AttributeValueMemberS{Value: profileSK},
-	}
+	return dynamoitem.Key(UserPK(userID), profileSK)
 }
-
-func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // toItem encodes a profile. correlationID is the request that wrote it: the stream relay
 // carries it onto the event announcing the change.
 func toItem(p lending.Profile, correlationID string) map[string]types.AttributeValue {
 	item := profileKey(p.UserID)
 	if correlationID != "" {
-		item["correlationId"] = s(correlationID)
+		item["correlationId"] = dynamoitem.S(correlationID)
 	}
-	item["entity"] = s(profileEntity)
-	item["userId"] = s(p.UserID)
-	item["creditScore"] = n(int64(p.CreditScore))
-	item["createdAt"] = s(stamp(p.CreatedAt))
-	item["updatedAt"] = s(stamp(p.UpdatedAt))
-	item["version"] = n(p.Version)
+	item["entity"] = dynamoitem.S(profileEntity)
+	item["userId"] = dynamoitem.S(p.UserID)
+	item["creditScore"] = dynamoitem.N(int64(p.CreditScore))
+	item["createdAt"] = dynamoitem.S(dynamoitem.Time(p.CreatedAt))
+	item["updatedAt"] = dynamoitem.S(dynamoitem.Time(p.UpdatedAt))
+	item["version"] = dynamoitem.N(p.Version)
 	if p.MonthlyIncome != nil {
-		item["monthlyIncome"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
+		item["monthlyIncome"] = dynamoitem.Number(p.MonthlyIncome.StringFixed(2))
 	}
 	for attr, v := range contactAttrs(p.Contact) {
 		if v != "" {
-			item[attr] = s(v)
+			item[attr] = dynamoitem.S(v)
 		}
 	}
 	return item
@@ -85,87 +74,19 @@ func contactAttrs(c lending.Contact) map[string]string {
 	return map[string]string{"email": c.Email, "phone": c.Phone, "fcmToken": c.FCMToken}
 }
 
-// optStr is an optional string attribute ("" when absent).
-func (r *itemReader) optStr(k string) string {
-	if _, ok := r.item[k]; !ok {
-		return ""
-	}
-	return r.str(k)
-}
-
-// itemReader decodes attributes, remembering the first problem.
-type itemReader struct {
-	item map[string]types.AttributeValue
-	err  error
-}
-
-func (r *itemReader) fail(k, want string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("profile item: %s missing or not %s", k, want)
-	}
-}
-
-func (r *itemReader) str(k string) string {
-	v, ok := r.item[k].(*types.AttributeValueMemberS)
-	if !ok {
-		r.fail(k, "a string")
-		return ""
-	}
-	return v.Value
-}
-
-func (r *itemReader) int(k string) int64 {
-	v, ok := r.item[k].(*types.AttributeValueMemberN)
-	if !ok {
-		r.fail(k, "a number")
-		return 0
-	}
-	i, err := strconv.ParseInt(v.Value, 10, 64)
-	if err != nil {
-		r.fail(k, "an integer")
-	}
-	return i
-}
-
-func (r *itemReader) time(k string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, r.str(k))
-	if err != nil {
-		r.fail(k, "an RFC 3339 time")
-	}
-	return t
-}
-
-func (r *itemReader) decimal(k string) *decimal.Decimal {
-	v, ok := r.item[k]
-	if !ok {
-		return nil
-	}
-	nv, ok := v.(*types.AttributeValueMemberN)
-	if !ok {
-		r.fail(k, "a number")
-		return nil
-	}
-	d, err := decimal.NewFromString(nv.Value)
-	if err != nil {
-		r.fail(k, "a decimal")
-		return nil
-	}
-	return &d
-}
-
 func fromItem(item map[string]types.AttributeValue) (lending.Profile, error) {
-	r := itemReader{item: item}
+	r := dynamoitem.NewReader(item)
 	p := lending.Profile{
-		UserID:        r.str("userId"),
-		CreditScore:   int(r.int("creditScore")),
-		MonthlyIncome: r.decimal("monthlyIncome"),
-		Contact:       lending.Contact{Email: r.optStr("email"), Phone: r.optStr("phone"), FCMToken: r.optStr("fcmToken")},
-		CreatedAt:     r.time("createdAt"),
-		UpdatedAt:     r.time("updatedAt"),
-		Version:       r.int("version"),
+		UserID:        r.S("userId"),
+		CreditScore:   int(r.Int("creditScore")),
+		MonthlyIncome: r.OptDecimal("monthlyIncome"),
+		Contact:       lending.Contact{Email: r.OptS("email"), Phone: r.OptS("phone"), FCMToken: r.OptS("fcmToken")},
+		CreatedAt:     r.Time("createdAt"),
+		UpdatedAt:     r.Time("updatedAt"),
+		Version:       r.Int("version"),
 	}
-	if r.err != nil {
-		return lending.Profile{}, r.err
+	if err := r.Err(); err != nil {
+		return lending.Profile{}, fmt.Errorf("profile item: %w", err)
 	}
 	return p, nil
 }
@@ -260,12 +181,12 @@ func (st *ProfileStore) Update(ctx context.Context, userID string, now time.Time
 func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lending.Profile) error {
 	update := "SET creditScore = :score, updatedAt = :updated, version = :next, correlationId = :corr"
 	values := map[string]types.AttributeValue{
-		":score": n(int64(p.CreditScore)), ":updated": s(stamp(p.UpdatedAt)),
-		":next": n(p.Version), ":expected": n(expectedVersion), ":corr": s(correlation.FromContext(ctx)),
+		":score": dynamoitem.N(int64(p.CreditScore)), ":updated": dynamoitem.S(dynamoitem.Time(p.UpdatedAt)),
+		":next": dynamoitem.N(p.Version), ":expected": dynamoitem.N(expectedVersion), ":corr": dynamoitem.S(correlation.FromContext(ctx)),
 	}
 	if p.MonthlyIncome != nil {
 		update += ", monthlyIncome = :income"
-		values[":income"] = &types.AttributeValueMemberN{Value: p.MonthlyIncome.StringFixed(2)}
+		values[":income"] = dynamoitem.Number(p.MonthlyIncome.StringFixed(2))
 	}
 	var remove []string
 	if p.MonthlyIncome == nil {
@@ -274,7 +195,7 @@ func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lend
 	for _, attr := range []string{"email", "phone", "fcmToken"} {
 		if v := contactAttrs(p.Contact)[attr]; v != "" {
 			update += ", " + attr + " = :" + attr
-			values[":"+attr] = s(v)
+			values[":"+attr] = dynamoitem.S(v)
 		} else {
 			remove = append(remove, attr)
 		}
@@ -292,15 +213,11 @@ func (st *ProfileStore) write(ctx context.Context, expectedVersion int64, p lend
 	return err
 }
 
-// backoff waits 10 ms·2^attempt plus up to as much again of jitter, or until ctx ends.
+// backoff waits before the retry that follows attempt (0 for the first attempt): full jitter
+// below 20 ms·2^attempt, at most 640 ms, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
-	base := 10 * time.Millisecond << attempt
-	t := time.NewTimer(base + rand.N(base))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("profile update backoff: %w", ctx.Err())
-	case <-t.C:
-		return nil
+	if err := (retry.Backoff{Base: 20 * time.Millisecond, Max: 640 * time.Millisecond}).Wait(ctx, attempt+1); err != nil {
+		return fmt.Errorf("retry backoff: %w", err)
 	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"holdfast/shared/ledger/ledgerstore"
 	"holdfast/shared/lending"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 )
 
@@ -167,14 +168,14 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	}
 	txID := RepaymentTxID(cur.Loan.ID, no)
 	extra := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: aws.String(st.table), Key: key(LoanPK(cur.Loan.ID), instSK(no)),
+		TableName: aws.String(st.table), Key: dynamoitem.Key(LoanPK(cur.Loan.ID), instSK(no)),
 		UpdateExpression: aws.String("SET #status = :paid, paidAt = :at, paidBy = :by, txId = :tx, penalty = :pen, correlationId = :corr, " +
 			"version = :next REMOVE gsi1pk, gsi1sk"),
 		ConditionExpression:      aws.String("#status = :read AND version = :v"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": s(string(lending.InstPaid)), ":at": s(stamp(now)),
-			":by": s(actor), ":tx": s(txID), ":pen": &types.AttributeValueMemberN{Value: penalty.StringFixed(2)}, ":corr": s(corr),
-			":read": s(string(inst.Status)), ":v": n(inst.Version), ":next": n(inst.Version + 1)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": dynamoitem.S(string(lending.InstPaid)), ":at": dynamoitem.S(dynamoitem.Time(now)),
+			":by": dynamoitem.S(actor), ":tx": dynamoitem.S(txID), ":pen": &types.AttributeValueMemberN{Value: penalty.StringFixed(2)}, ":corr": dynamoitem.S(corr),
+			":read": dynamoitem.S(string(inst.Status)), ":v": dynamoitem.N(inst.Version), ":next": dynamoitem.N(inst.Version + 1)},
 	}}}
 	paid := int64(cur.Item.PaidCount)
 	closing := paid+1 >= int64(cur.Loan.TenureMonths)
@@ -189,7 +190,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 		}
 		u := items[0].Update
 		u.ConditionExpression = aws.String(*u.ConditionExpression + " AND paidCount = :paidOld")
-		u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = n(paid+1), n(paid), n(1)
+		u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = dynamoitem.N(paid+1), dynamoitem.N(paid), dynamoitem.N(1)
 		extra = append(extra, items...)
 	} else {
 		extra = append(extra, types.TransactWriteItem{Update: &types.Update{
@@ -197,7 +198,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 			UpdateExpression:          aws.String("SET paidCount = :paidNew ADD rev :one"),
 			ConditionExpression:       aws.String("#state = :active AND paidCount = :paidOld"),
 			ExpressionAttributeNames:  map[string]string{"#state": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": n(paid + 1), ":paidOld": n(paid), ":one": n(1), ":active": s(string(lending.StateActive))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": dynamoitem.N(paid + 1), ":paidOld": dynamoitem.N(paid), ":one": dynamoitem.N(1), ":active": dynamoitem.S(string(lending.StateActive))},
 		}})
 	}
 	wallet, acct, err := accounts(cur.Loan)
@@ -228,7 +229,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
 	case err == nil:
 		done := *inst
-		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, stamp(now)
+		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, dynamoitem.Time(now)
 		return RepaymentResult{Installment: done, TxID: txID, Penalty: penalty, Total: inst.Amount.Add(penalty), Closed: closing, Committed: committed}, false, nil
 	case errors.Is(err, ledgerstore.ErrExtraConditionFailed):
 		return RepaymentResult{}, true, nil // the installment or the loan moved: decide again from a fresh read
@@ -281,17 +282,17 @@ func (st *LoanStore) Foreclose(ctx context.Context, led Ledger, cur Loaded, qv Q
 	}
 	u := extra[0].Update
 	u.ConditionExpression = aws.String(*u.ConditionExpression + " AND rev = :rev")
-	u.ExpressionAttributeValues[":rev"] = n(qv.Rev)
+	u.ExpressionAttributeValues[":rev"] = dynamoitem.N(qv.Rev)
 	for _, in := range cur.Installments {
 		if !in.Status.Unpaid() {
 			continue
 		}
 		extra = append(extra, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(st.table), Key: key(LoanPK(cur.Loan.ID), instSK(in.No)),
+			TableName: aws.String(st.table), Key: dynamoitem.Key(LoanPK(cur.Loan.ID), instSK(in.No)),
 			UpdateExpression:          aws.String("SET #status = :cancelled, correlationId = :corr, version = :next REMOVE gsi1pk, gsi1sk"),
 			ConditionExpression:       aws.String("version = :v"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": s(string(lending.InstCancelled)), ":corr": s(corr), ":v": n(in.Version), ":next": n(in.Version + 1)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": dynamoitem.S(string(lending.InstCancelled)), ":corr": dynamoitem.S(corr), ":v": dynamoitem.N(in.Version), ":next": dynamoitem.N(in.Version + 1)},
 		}})
 	}
 	wallet, acct, err := accounts(cur.Loan)

@@ -16,6 +16,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"holdfast/shared/localcloud/lambdaruntime"
+	"holdfast/shared/platform/retry"
 )
 
 // SQS limits Lambda's poller works within.
@@ -162,21 +163,25 @@ func (m *SQSMapping) Start(ctx context.Context) error {
 func (m *SQSMapping) Stop() { m.stop() }
 
 func (m *SQSMapping) poll(ctx context.Context) {
-	backoff := time.Duration(0)
+	// After failed receives the poller waits 200 ms, doubling to at most 5 s: the whole ceiling,
+	// not a jittered part of it, so that the local cloud's retries are predictable.
+	pause := retry.Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
+	failures := 0
 	for ctx.Err() == nil {
 		msgs, err := m.collect(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			backoff = min(max(2*backoff, 200*time.Millisecond), 5*time.Second)
+			failures++
+			backoff := pause.Cap(failures)
 			m.log.Error("receive failed", "error", err, "retryIn", backoff)
-			if sleepCtx(ctx, backoff) != nil {
+			if retry.Sleep(ctx, backoff) != nil {
 				return
 			}
 			continue
 		}
-		backoff = 0
+		failures = 0
 		if len(msgs) > 0 {
 			m.process(ctx, msgs)
 		}
@@ -232,7 +237,7 @@ func (m *SQSMapping) collect(ctx context.Context) ([]sqstypes.Message, error) {
 		}
 		if len(out.Messages) == 0 && wait < time.Second {
 			// Sub-second remainder: SQS long polls in whole seconds, so pause briefly instead.
-			if err := sleepCtx(ctx, min(time.Until(deadline), 100*time.Millisecond)); err != nil {
+			if err := retry.Sleep(ctx, min(time.Until(deadline), 100*time.Millisecond)); err != nil {
 				return msgs, nil
 			}
 		}
@@ -344,19 +349,5 @@ func (m *SQSMapping) delete(ctx context.Context, msgs []sqstypes.Message) {
 			m.log.Error("delete failed; a processed message will be delivered again",
 				"code", aws.ToString(f.Code), "message", aws.ToString(f.Message))
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

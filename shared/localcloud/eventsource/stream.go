@@ -16,6 +16,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"holdfast/shared/localcloud/lambdaruntime"
+	"holdfast/shared/platform/retry"
 )
 
 // Stream mapping defaults and limits.
@@ -385,7 +386,7 @@ func (m *StreamMapping) readShard(ctx context.Context, shard string, iter *strin
 				return false
 			}
 			r.log.Error("get records failed", "error", err)
-			if sleepCtx(ctx, m.cfg.RetryBackoff) != nil {
+			if retry.Sleep(ctx, m.cfg.RetryBackoff) != nil {
 				return false
 			}
 			continue
@@ -519,8 +520,9 @@ func (r *shardReader) deliver(ctx context.Context) bool {
 	log.Warn("batch failed; retrying from the first failed record")
 	// Records before the first failure are done: the retry starts at the failed one.
 	r.buffer = r.buffer[failedAt:]
-	backoff := min(cfg.RetryBackoff<<min(r.attempts-1, 16), maxRetryBackoff)
-	return sleepCtx(ctx, backoff) == nil
+	// The whole ceiling, not jittered: the local cloud's retries are predictable.
+	backoff := retry.Backoff{Base: cfg.RetryBackoff, Max: maxRetryBackoff}.Cap(r.attempts)
+	return retry.Sleep(ctx, backoff) == nil
 }
 
 // invoke runs the function on batch. On failure it returns the index of the first record to

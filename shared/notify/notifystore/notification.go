@@ -2,7 +2,6 @@ package notifystore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/notify"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 type requestItem struct {
@@ -61,9 +61,9 @@ type channelItem struct {
 func (it channelItem) state() notify.ChannelState {
 	cs := notify.ChannelState{Channel: notify.Channel(it.Channel), Status: notify.Status(it.Status), Provider: it.Provider,
 		Attempts: it.Attempts, ProviderMessageID: it.ProviderMessageID, LastError: it.LastError,
-		AcceptedAt: parseTS(it.AcceptedAt), UpdatedAt: parseTS(it.UpdatedAt), Redrives: it.Redrives}
+		AcceptedAt: dynamoitem.TimeOrZero(it.AcceptedAt), UpdatedAt: dynamoitem.TimeOrZero(it.UpdatedAt), Redrives: it.Redrives}
 	if it.SentAt != "" {
-		t := parseTS(it.SentAt)
+		t := dynamoitem.TimeOrZero(it.SentAt)
 		cs.SentAt = &t
 	}
 	return cs
@@ -91,7 +91,7 @@ type sandboxItem struct {
 func (it sandboxItem) delivery() notify.SandboxDelivery {
 	return notify.SandboxDelivery{NotificationID: it.ID, Tenant: it.TenantID, Channel: notify.Channel(it.Channel),
 		Sequence: it.Sequence, To: it.To, Subject: it.Subject, Title: it.Title, Body: it.Body, Data: it.Data,
-		MessageID: it.MessageID, DeliveredAt: parseTS(it.DeliveredAt)}
+		MessageID: it.MessageID, DeliveredAt: dynamoitem.TimeOrZero(it.DeliveredAt)}
 }
 
 // Accept writes the notification and one ACCEPTED status item per channel in one
@@ -101,7 +101,7 @@ func (st *Store) Accept(ctx context.Context, nt notify.Notification) (notify.Not
 	r := nt.Request
 	req := requestItem{PK: notifPK(nt.ID), SK: entityRequest, Entity: entityRequest, ID: nt.ID, TenantID: nt.Tenant,
 		Type: string(r.NotificationType), Email: r.Email, Phone: r.Phone, FCMToken: r.FCMToken, Subject: r.Subject,
-		Title: r.Title, Body: r.Body, Data: r.Data, RequestHash: nt.RequestHash, AcceptedAt: ts(nt.AcceptedAt),
+		Title: r.Title, Body: r.Body, Data: r.Data, RequestHash: nt.RequestHash, AcceptedAt: dynamoitem.SortableTime(nt.AcceptedAt),
 		CorrelationID: nt.CorrelationID}
 	av, err := attributevalue.MarshalMap(req)
 	if err != nil {
@@ -111,8 +111,8 @@ func (st *Store) Accept(ctx context.Context, nt notify.Notification) (notify.Not
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &st.table, Item: av, ConditionExpression: cond}}}
 	for _, c := range nt.Channels {
 		ci := channelItem{PK: notifPK(nt.ID), SK: channelSK(c.Channel), Entity: entityChannel, ID: nt.ID, TenantID: nt.Tenant,
-			Channel: string(c.Channel), Status: string(notify.Accepted), Provider: c.Provider, AcceptedAt: ts(nt.AcceptedAt),
-			UpdatedAt: ts(nt.AcceptedAt)}
+			Channel: string(c.Channel), Status: string(notify.Accepted), Provider: c.Provider, AcceptedAt: dynamoitem.SortableTime(nt.AcceptedAt),
+			UpdatedAt: dynamoitem.SortableTime(nt.AcceptedAt)}
 		cav, err := attributevalue.MarshalMap(ci)
 		if err != nil {
 			return notify.Notification{}, fmt.Errorf("encode channel: %w", err)
@@ -123,8 +123,7 @@ func (st *Store) Accept(ctx context.Context, nt notify.Notification) (notify.Not
 	if err == nil {
 		return nt, nil
 	}
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
+	if _, cancelled := dynamoitem.CancellationReasons(err); !cancelled {
 		return notify.Notification{}, fmt.Errorf("accept notification: %w", err)
 	}
 	existing, ok, gerr := st.Get(ctx, nt.ID)
@@ -142,7 +141,7 @@ func (st *Store) Accept(ctx context.Context, nt notify.Notification) (notify.Not
 func (st *Store) Get(ctx context.Context, id string) (notify.Notification, bool, error) {
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(notifPK(id))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(notifPK(id))}})
 	if err != nil {
 		return notify.Notification{}, false, fmt.Errorf("get notification: %w", err)
 	}
@@ -158,7 +157,7 @@ func (st *Store) Get(ctx context.Context, id string) (notify.Notification, bool,
 			}
 			found = true
 			nt.ID, nt.Tenant, nt.RequestHash, nt.CorrelationID = it.ID, it.TenantID, it.RequestHash, it.CorrelationID
-			nt.AcceptedAt = parseTS(it.AcceptedAt)
+			nt.AcceptedAt = dynamoitem.TimeOrZero(it.AcceptedAt)
 			nt.Request = notify.Request{NotificationType: notify.Type(it.Type), Email: it.Email, Phone: it.Phone,
 				FCMToken: it.FCMToken, Subject: it.Subject, Title: it.Title, Body: it.Body, Data: it.Data}
 		case strings.HasPrefix(sk, "CH#"):
@@ -197,12 +196,12 @@ const (
 
 // Claim takes the channel's lease (status ACCEPTED, no live lease), counting an attempt.
 func (st *Store) Claim(ctx context.Context, id string, c notify.Channel, token string, now time.Time, lease time.Duration) (ClaimResult, notify.ChannelState, error) {
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: key(notifPK(id), channelSK(c)),
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(id), channelSK(c)),
 		UpdateExpression:         aws.String("SET attempts = if_not_exists(attempts, :z) + :one, claimToken = :t, leaseUntil = :l, updatedAt = :now"),
 		ConditionExpression:      aws.String("attribute_exists(pk) AND #st = :acc AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowms)"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":z": n(0), ":one": n(1), ":t": s(token),
-			":l": n(now.Add(lease).UnixMilli()), ":now": s(ts(now)), ":acc": s(string(notify.Accepted)), ":nowms": n(now.UnixMilli())},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":z": dynamoitem.N(0), ":one": dynamoitem.N(1), ":t": dynamoitem.S(token),
+			":l": dynamoitem.N(now.Add(lease).UnixMilli()), ":now": dynamoitem.S(dynamoitem.SortableTime(now)), ":acc": dynamoitem.S(string(notify.Accepted)), ":nowms": dynamoitem.N(now.UnixMilli())},
 		ReturnValues: types.ReturnValueAllNew})
 	if err == nil {
 		var it channelItem
@@ -214,7 +213,7 @@ func (st *Store) Claim(ctx context.Context, id string, c notify.Channel, token s
 	if !isConditionFailed(err) {
 		return 0, notify.ChannelState{}, fmt.Errorf("claim channel: %w", err)
 	}
-	cur, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(notifPK(id), channelSK(c)), ConsistentRead: aws.Bool(true)})
+	cur, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(id), channelSK(c)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return 0, notify.ChannelState{}, fmt.Errorf("read channel: %w", err)
 	}
@@ -232,9 +231,9 @@ func (st *Store) Claim(ctx context.Context, id string, c notify.Channel, token s
 }
 
 func (st *Store) finish(ctx context.Context, id string, c notify.Channel, token, set string, vals map[string]types.AttributeValue) (bool, error) {
-	vals[":t"] = s(token)
-	vals[":acc"] = s(string(notify.Accepted))
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: key(notifPK(id), channelSK(c)),
+	vals[":t"] = dynamoitem.S(token)
+	vals[":acc"] = dynamoitem.S(string(notify.Accepted))
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(id), channelSK(c)),
 		UpdateExpression:          aws.String(set + " REMOVE claimToken, leaseUntil"),
 		ConditionExpression:       aws.String("claimToken = :t AND #st = :acc"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
@@ -251,32 +250,32 @@ func (st *Store) finish(ctx context.Context, id string, c notify.Channel, token,
 // MarkSent ends a claim with SENT and the provider's message ID. false: the lease was lost.
 func (st *Store) MarkSent(ctx context.Context, id string, c notify.Channel, token, provider, messageID string, now time.Time) (bool, error) {
 	return st.finish(ctx, id, c, token, "SET #st = :sent, provider = :p, providerMessageId = :m, sentAt = :now, updatedAt = :now",
-		map[string]types.AttributeValue{":sent": s(string(notify.Sent)), ":p": s(provider), ":m": s(messageID), ":now": s(ts(now))})
+		map[string]types.AttributeValue{":sent": dynamoitem.S(string(notify.Sent)), ":p": dynamoitem.S(provider), ":m": dynamoitem.S(messageID), ":now": dynamoitem.S(dynamoitem.SortableTime(now))})
 }
 
 // MarkFailed ends a claim with FAILED and the provider's reason.
 func (st *Store) MarkFailed(ctx context.Context, id string, c notify.Channel, token, provider, reason string, now time.Time) (bool, error) {
 	return st.finish(ctx, id, c, token, "SET #st = :failed, provider = :p, lastError = :e, updatedAt = :now",
-		map[string]types.AttributeValue{":failed": s(string(notify.Failed)), ":p": s(provider), ":e": s(notify.TrimReason(reason)), ":now": s(ts(now))})
+		map[string]types.AttributeValue{":failed": dynamoitem.S(string(notify.Failed)), ":p": dynamoitem.S(provider), ":e": dynamoitem.S(notify.TrimReason(reason)), ":now": dynamoitem.S(dynamoitem.SortableTime(now))})
 }
 
 // Release ends a claim without a result (a transient failure or a throttle), keeping the
 // reason, so the queue's next delivery can claim again.
 func (st *Store) Release(ctx context.Context, id string, c notify.Channel, token, provider, reason string, now time.Time) (bool, error) {
 	return st.finish(ctx, id, c, token, "SET provider = :p, lastError = :e, updatedAt = :now",
-		map[string]types.AttributeValue{":p": s(provider), ":e": s(notify.TrimReason(reason)), ":now": s(ts(now))})
+		map[string]types.AttributeValue{":p": dynamoitem.S(provider), ":e": dynamoitem.S(notify.TrimReason(reason)), ":now": dynamoitem.S(dynamoitem.SortableTime(now))})
 }
 
 // MarkDeadLettered records that the queue gave up on a channel: ACCEPTED → DEAD_LETTERED,
 // and the channel joins the dead-letter index. A channel already SENT or FAILED is left as
 // it is (false).
 func (st *Store) MarkDeadLettered(ctx context.Context, id string, c notify.Channel, now time.Time) (bool, error) {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: key(notifPK(id), channelSK(c)),
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(id), channelSK(c)),
 		UpdateExpression:         aws.String("SET #st = :dead, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE claimToken, leaseUntil"),
 		ConditionExpression:      aws.String("attribute_exists(pk) AND #st = :acc"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":dead": s(string(notify.DeadLettered)), ":now": s(ts(now)),
-			":gpk": s(deadIndexPK), ":gsk": s(ts(now) + "#" + id + "#" + string(c)), ":acc": s(string(notify.Accepted))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":dead": dynamoitem.S(string(notify.DeadLettered)), ":now": dynamoitem.S(dynamoitem.SortableTime(now)),
+			":gpk": dynamoitem.S(deadIndexPK), ":gsk": dynamoitem.S(dynamoitem.SortableTime(now) + "#" + id + "#" + string(c)), ":acc": dynamoitem.S(string(notify.Accepted))}})
 	if isConditionFailed(err) {
 		return false, nil
 	}
@@ -299,7 +298,7 @@ type DeadLetter struct {
 func (st *Store) ListDeadLetters(ctx context.Context, limit int32) ([]DeadLetter, error) {
 	out, err := st.db.Query(ctx, &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String(gsi1), Limit: aws.Int32(limit),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(deadIndexPK)}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(deadIndexPK)}})
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
 	}
@@ -310,7 +309,7 @@ func (st *Store) ListDeadLetters(ctx context.Context, limit int32) ([]DeadLetter
 	dl := make([]DeadLetter, 0, len(items))
 	for _, it := range items {
 		dl = append(dl, DeadLetter{NotificationID: it.ID, Tenant: it.TenantID, Channel: notify.Channel(it.Channel),
-			Redrives: it.Redrives, At: parseTS(it.UpdatedAt)})
+			Redrives: it.Redrives, At: dynamoitem.TimeOrZero(it.UpdatedAt)})
 	}
 	return dl, nil
 }
@@ -334,12 +333,12 @@ func (st *Store) DeadLettersOf(ctx context.Context, id string) ([]DeadLetter, er
 // and resetting its attempts; it returns the redrive generation. false: not dead-lettered
 // (any more).
 func (st *Store) Revive(ctx context.Context, id string, c notify.Channel, now time.Time) (int, bool, error) {
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: key(notifPK(id), channelSK(c)),
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(id), channelSK(c)),
 		UpdateExpression:         aws.String("SET #st = :acc, attempts = :z, redrives = if_not_exists(redrives, :z) + :one, updatedAt = :now REMOVE gsi1pk, gsi1sk"),
 		ConditionExpression:      aws.String("#st = :dead"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":acc": s(string(notify.Accepted)), ":dead": s(string(notify.DeadLettered)),
-			":z": n(0), ":one": n(1), ":now": s(ts(now))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":acc": dynamoitem.S(string(notify.Accepted)), ":dead": dynamoitem.S(string(notify.DeadLettered)),
+			":z": dynamoitem.N(0), ":one": dynamoitem.N(1), ":now": dynamoitem.S(dynamoitem.SortableTime(now))},
 		ReturnValues: types.ReturnValueUpdatedNew})
 	if isConditionFailed(err) {
 		return 0, false, nil
@@ -358,7 +357,7 @@ func (st *Store) Revive(ctx context.Context, id string, c notify.Channel, now ti
 // in delivery order per tenant and channel.
 func (st *Store) RecordSandbox(ctx context.Context, d notify.SandboxDelivery) (notify.SandboxDelivery, error) {
 	sk := sandboxSK(d.Channel)
-	existing, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(notifPK(d.NotificationID), sk), ConsistentRead: aws.Bool(true)})
+	existing, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(notifPK(d.NotificationID), sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return notify.SandboxDelivery{}, fmt.Errorf("read sandbox delivery: %w", err)
 	}
@@ -370,9 +369,9 @@ func (st *Store) RecordSandbox(ctx context.Context, d notify.SandboxDelivery) (n
 		return it.delivery(), nil
 	}
 	ctr, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table,
-		Key:                       key("SANDBOXSEQ#"+d.Tenant+"#"+string(d.Channel), "SEQ"),
+		Key:                       dynamoitem.Key("SANDBOXSEQ#"+d.Tenant+"#"+string(d.Channel), "SEQ"),
 		UpdateExpression:          aws.String("ADD seq :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": dynamoitem.N(1)},
 		ReturnValues:              types.ReturnValueUpdatedNew})
 	if err != nil {
 		return notify.SandboxDelivery{}, fmt.Errorf("sandbox sequence: %w", err)
@@ -382,7 +381,7 @@ func (st *Store) RecordSandbox(ctx context.Context, d notify.SandboxDelivery) (n
 	}
 	it := sandboxItem{PK: notifPK(d.NotificationID), SK: sk, Entity: entitySandbox, ID: d.NotificationID, TenantID: d.Tenant,
 		Channel: string(d.Channel), Sequence: d.Sequence, To: d.To, Subject: d.Subject, Title: d.Title, Body: d.Body, Data: d.Data,
-		MessageID: d.MessageID, DeliveredAt: ts(d.DeliveredAt),
+		MessageID: d.MessageID, DeliveredAt: dynamoitem.SortableTime(d.DeliveredAt),
 		GSI1PK: "SANDBOX#" + d.Tenant + "#" + string(d.Channel), GSI1SK: fmt.Sprintf("%020d", d.Sequence)}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {

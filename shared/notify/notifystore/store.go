@@ -13,8 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/notify"
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // Errors.
@@ -48,26 +47,12 @@ const (
 	tenantsIndexPK = "TENANTS"
 	deadIndexPK    = "DEADLETTER"
 	gsi1           = "gsi1"
-	timeLayout     = "2006-01-02T15:04:05.000000000Z"
 )
 
 func notifPK(id string) string          { return "NOTIF#" + id }
 func channelSK(c notify.Channel) string { return "CH#" + string(c) }
 func sandboxSK(c notify.Channel) string { return "SANDBOX#" + string(c) }
 func tenantPK(id string) string         { return "TENANT#" + id }
-func ts(t time.Time) string             { return t.UTC().Format(timeLayout) }
-func s(v string) types.AttributeValue   { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": s(pk), "sk": s(sk)}
-}
-
-func parseTS(v string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, v)
-	return t
-}
 
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
@@ -100,7 +85,7 @@ type tenantItem struct {
 func (it tenantItem) tenant() notify.Tenant {
 	t := notify.Tenant{ID: it.TenantID, Name: it.Name, Providers: map[notify.Channel]string{}, SenderEmail: it.SenderEmail,
 		SenderName: it.SenderName, SMSSender: it.SMSSender, FCMProject: it.FCMProject, FCMAccount: it.FCMAccount,
-		HasBrevo: it.HasBrevo, HasTwoFac: it.HasTwoFac, HasFirebase: it.HasFirebase, SecretVersion: it.SecretVer, CreatedAt: parseTS(it.CreatedAt)}
+		HasBrevo: it.HasBrevo, HasTwoFac: it.HasTwoFac, HasFirebase: it.HasFirebase, SecretVersion: it.SecretVer, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}
 	for k, v := range it.Providers {
 		t.Providers[notify.Channel(k)] = v
 	}
@@ -112,7 +97,7 @@ func (st *Store) PutTenant(ctx context.Context, t notify.Tenant) error {
 	it := tenantItem{PK: tenantPK(t.ID), SK: entityTenant, GSI1PK: tenantsIndexPK, GSI1SK: t.ID, Entity: entityTenant,
 		TenantID: t.ID, Name: t.Name, Providers: map[string]string{}, SenderEmail: t.SenderEmail, SenderName: t.SenderName,
 		SMSSender: t.SMSSender, FCMProject: t.FCMProject, FCMAccount: t.FCMAccount, HasBrevo: t.HasBrevo,
-		HasTwoFac: t.HasTwoFac, HasFirebase: t.HasFirebase, SecretVer: t.SecretVersion, CreatedAt: ts(t.CreatedAt)}
+		HasTwoFac: t.HasTwoFac, HasFirebase: t.HasFirebase, SecretVer: t.SecretVersion, CreatedAt: dynamoitem.SortableTime(t.CreatedAt)}
 	for c, p := range t.Providers {
 		it.Providers[string(c)] = p
 	}
@@ -133,7 +118,7 @@ func (st *Store) PutTenant(ctx context.Context, t notify.Tenant) error {
 
 // GetTenant reads a tenant.
 func (st *Store) GetTenant(ctx context.Context, id string) (notify.Tenant, bool, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(tenantPK(id), entityTenant)})
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(tenantPK(id), entityTenant)})
 	if err != nil {
 		return notify.Tenant{}, false, fmt.Errorf("get tenant: %w", err)
 	}
@@ -151,10 +136,10 @@ func (st *Store) GetTenant(ctx context.Context, id string) (notify.Tenant, bool,
 func (st *Store) ListTenants(ctx context.Context, limit int32, after string) ([]notify.Tenant, string, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String(gsi1), Limit: aws.Int32(limit),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(tenantsIndexPK)}}
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(tenantsIndexPK)}}
 	if after != "" {
 		in.KeyConditionExpression = aws.String("gsi1pk = :p AND gsi1sk > :a")
-		in.ExpressionAttributeValues[":a"] = s(after)
+		in.ExpressionAttributeValues[":a"] = dynamoitem.S(after)
 	}
 	out, err := st.db.Query(ctx, in)
 	if err != nil {

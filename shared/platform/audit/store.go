@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 )
 
@@ -32,12 +33,6 @@ const (
 	// index key apply.
 	filteredBatch = 200
 )
-
-// timeLayout is RFC 3339 in UTC with a fixed nine-digit fraction: unlike RFC3339Nano (which
-// trims trailing zeros) it sorts lexically in time order, which the sort keys rely on.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func sortTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // ErrDuplicate means a record with that ID and time already exists (never overwritten).
 var ErrDuplicate = errors.New("audit record already exists")
@@ -88,11 +83,11 @@ func actionKey(a string) string       { return "ACTION#" + a }
 func entityKeyOf(t, id string) string { return "ENTITY#" + t + "#" + id }
 
 func toItem(r Record) item {
-	sk := sortTime(r.At) + "#" + r.ID
+	sk := dynamoitem.SortableTime(r.At) + "#" + r.ID
 	it := item{
 		PK: dayKey(r.At), SK: sk,
 		GSI2PK: actionKey(r.Action), GSI2SK: sk,
-		ID: r.ID, At: sortTime(r.At), Action: r.Action, Route: r.Route,
+		ID: r.ID, At: dynamoitem.SortableTime(r.At), Action: r.Action, Route: r.Route,
 		ActorID: r.Actor.ID, ActorRoles: r.Actor.Roles, ActorTenant: r.Actor.Tenant,
 		SourceIP: r.SourceIP, UserAgent: r.UserAgent, DurationMs: r.DurationMs,
 		Arguments: string(r.Arguments), Outcome: string(r.Outcome), ErrorCode: r.ErrorCode,
@@ -112,7 +107,7 @@ func toItem(r Record) item {
 }
 
 func (it item) record() (Record, error) {
-	at, err := time.Parse(time.RFC3339Nano, it.At)
+	at, err := dynamoitem.ParseTime(it.At)
 	if err != nil {
 		return Record{}, fmt.Errorf("audit record %s: bad time %q: %w", it.ID, it.At, err)
 	}
@@ -271,8 +266,8 @@ func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
 		return plan{}, nil, errs.Validation(errs.Field("entity", "needs both a type and an id"))
 	}
 	p := plan{q: q, from: q.From.UTC(), to: q.To.UTC(), names: map[string]string{}, values: map[string]types.AttributeValue{}}
-	p.lo = sortTime(p.from)
-	p.hi = sortTime(p.to) + "$" // '$' sorts after '#': every record at exactly To is included
+	p.lo = dynamoitem.SortableTime(p.from)
+	p.hi = dynamoitem.SortableTime(p.to) + "$" // '$' sorts after '#': every record at exactly To is included
 	var filters []string
 	addFilter := func(attrName, value string) {
 		n, v := "#f"+attrName, ":f"+attrName

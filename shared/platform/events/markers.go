@@ -3,12 +3,14 @@ package events
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/dynamoitem"
+	"holdfast/shared/platform/retry"
 )
 
 // MarkerAPI is the part of the DynamoDB client the relay's dedup markers need; *dynamodb.Client
@@ -36,7 +38,7 @@ const (
 type markerStore struct {
 	api     MarkerAPI
 	table   string
-	backoff time.Duration
+	backoff retry.Backoff
 }
 
 func markerKey(eventID string) string { return MarkerKeyPrefix + eventID }
@@ -49,7 +51,7 @@ func (s *markerStore) published(ctx context.Context, eventIDs []string) (map[str
 		end := min(start+maxKeysPerGet, len(eventIDs))
 		keys := make([]map[string]ddbtypes.AttributeValue, 0, end-start)
 		for _, id := range eventIDs[start:end] {
-			keys = append(keys, map[string]ddbtypes.AttributeValue{markerKeyAttr: &ddbtypes.AttributeValueMemberS{Value: markerKey(id)}})
+			keys = append(keys, map[string]ddbtypes.AttributeValue{markerKeyAttr: dynamoitem.S(markerKey(id))})
 		}
 		request := map[string]ddbtypes.KeysAndAttributes{s.table: {
 			Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String(markerKeyAttr),
@@ -69,7 +71,7 @@ func (s *markerStore) published(ctx context.Context, eventIDs []string) (map[str
 			}
 			request = out.UnprocessedKeys
 			if len(request) > 0 {
-				if err := sleep(ctx, jittered(s.backoff<<(attempt-1))); err != nil {
+				if err := s.backoff.Wait(ctx, attempt); err != nil {
 					return nil, err
 				}
 			}
@@ -86,11 +88,11 @@ func (s *markerStore) mark(ctx context.Context, eventIDs []string, publishedAt, 
 		writes := make([]ddbtypes.WriteRequest, 0, end-start)
 		for _, id := range eventIDs[start:end] {
 			writes = append(writes, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: map[string]ddbtypes.AttributeValue{
-				markerKeyAttr: &ddbtypes.AttributeValueMemberS{Value: markerKey(id)},
-				"kind":        &ddbtypes.AttributeValueMemberS{Value: "relay"},
-				"eventId":     &ddbtypes.AttributeValueMemberS{Value: id},
-				"publishedAt": &ddbtypes.AttributeValueMemberS{Value: publishedAt.UTC().Format(time.RFC3339Nano)},
-				markerTTLAttr: &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(expiresAt.Unix(), 10)},
+				markerKeyAttr: dynamoitem.S(markerKey(id)),
+				"kind":        dynamoitem.S("relay"),
+				"eventId":     dynamoitem.S(id),
+				"publishedAt": dynamoitem.S(dynamoitem.Time(publishedAt)),
+				markerTTLAttr: dynamoitem.N(expiresAt.Unix()),
 			}}})
 		}
 		request := map[string][]ddbtypes.WriteRequest{s.table: writes}
@@ -104,7 +106,7 @@ func (s *markerStore) mark(ctx context.Context, eventIDs []string, publishedAt, 
 			}
 			request = out.UnprocessedItems
 			if len(request) > 0 {
-				if err := sleep(ctx, jittered(s.backoff<<(attempt-1))); err != nil {
+				if err := s.backoff.Wait(ctx, attempt); err != nil {
 					return err
 				}
 			}

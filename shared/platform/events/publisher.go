@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"holdfast/shared/platform/retry"
 )
 
 // MaxEntriesPerPut is EventBridge's limit on entries in one PutEvents call.
@@ -72,8 +73,8 @@ type BusPublisherOptions struct {
 	// MaxAttempts bounds the PutEvents calls made for one chunk, counting the first (default 3).
 	// Only entries EventBridge rejected are sent again.
 	MaxAttempts int
-	// BaseBackoff is the first pause before resending rejected entries (default 50ms); it
-	// doubles per attempt, with jitter.
+	// BaseBackoff bounds the first pause before resending rejected entries (default 50ms); the
+	// bound doubles per attempt up to 32×, and each pause is full jitter below it (retry.Backoff).
 	BaseBackoff time.Duration
 }
 
@@ -82,7 +83,7 @@ type BusPublisher struct {
 	api     PutEventsAPI
 	bus     string
 	maxTry  int
-	backoff time.Duration
+	backoff retry.Backoff
 }
 
 // NewBusPublisher publishes to busName (a name or ARN) through api.
@@ -99,7 +100,8 @@ func NewBusPublisher(api PutEventsAPI, busName string, opts BusPublisherOptions)
 	if opts.BaseBackoff <= 0 {
 		opts.BaseBackoff = 50 * time.Millisecond
 	}
-	return &BusPublisher{api: api, bus: busName, maxTry: opts.MaxAttempts, backoff: opts.BaseBackoff}, nil
+	return &BusPublisher{api: api, bus: busName, maxTry: opts.MaxAttempts,
+		backoff: retry.Backoff{Base: opts.BaseBackoff, Max: 32 * opts.BaseBackoff}}, nil
 }
 
 // Publish puts envelopes on the bus in order, in chunks of at most ten entries and 256 KiB.
@@ -187,7 +189,7 @@ func (p *BusPublisher) putChunk(ctx context.Context, envs []Envelope, entries []
 		if attempt >= p.maxTry {
 			return rejected, nil
 		}
-		if err := sleep(ctx, jittered(p.backoff<<(attempt-1))); err != nil {
+		if err := p.backoff.Wait(ctx, attempt); err != nil {
 			return rejected, err
 		}
 		pending = retry
@@ -209,24 +211,4 @@ func notAttemptedIdx(envs []Envelope, idx []int, code, msg string) []FailedEntry
 		out = append(out, FailedEntry{Index: i, EventID: envs[i].Meta.EventID, Code: code, Message: msg})
 	}
 	return out
-}
-
-// jittered returns a duration in [d/2, d).
-func jittered(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(half)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"holdfast/shared/platform/config"
 	"holdfast/shared/platform/lambdastart"
+	"holdfast/shared/platform/retry"
 )
 
 // CorrelationAttr is the item attribute that carries the correlation ID of the request that wrote
@@ -104,7 +105,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	return &Relay{
 		mapper:    cfg.Mapper,
 		publisher: cfg.Publisher,
-		markers:   &markerStore{api: cfg.Markers, table: cfg.MarkerTable, backoff: 20 * time.Millisecond},
+		markers:   &markerStore{api: cfg.Markers, table: cfg.MarkerTable, backoff: retry.Backoff{Base: 20 * time.Millisecond, Max: 320 * time.Millisecond}},
 		ttl:       cfg.MarkerTTL,
 		now:       cfg.Now,
 		log:       cfg.Logger,

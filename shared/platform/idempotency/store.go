@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
 )
 
@@ -116,7 +116,7 @@ func (s *Store) Begin(ctx context.Context, subject, route, key, requestHash stri
 		}
 		// An expired record (TTL deletion is lazy) counts as absent.
 		old, err := s.put(ctx, fresh, "attribute_not_exists(pk) OR expiresAt < :now",
-			map[string]types.AttributeValue{":now": num(now.Unix())})
+			map[string]types.AttributeValue{":now": dynamoitem.N(now.Unix())})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -141,8 +141,8 @@ func (s *Store) Begin(ctx context.Context, subject, route, key, requestHash stri
 		fresh.CreatedAt = old.CreatedAt
 		taken, err := s.put(ctx, fresh, "#state = :inflight AND #token = :token",
 			map[string]types.AttributeValue{
-				":inflight": &types.AttributeValueMemberS{Value: stateInFlight},
-				":token":    &types.AttributeValueMemberS{Value: old.Token},
+				":inflight": dynamoitem.S(stateInFlight),
+				":token":    dynamoitem.S(old.Token),
 			}, "#state", "state", "#token", "token")
 		if err != nil {
 			return nil, nil, err
@@ -156,10 +156,6 @@ func (s *Store) Begin(ctx context.Context, subject, route, key, requestHash stri
 
 func inFlight() error {
 	return errs.Conflict(CodeInFlight, "A request with this Idempotency-Key is still being processed; retry later.")
-}
-
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
 // put writes r under cond. It returns nil when written; otherwise the record that blocked it
@@ -194,7 +190,7 @@ func (s *Store) put(ctx context.Context, r record, cond string, values map[strin
 	if len(item) == 0 {
 		out, gerr := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
-			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: r.PK}},
+			Key: map[string]types.AttributeValue{"pk": dynamoitem.S(r.PK)},
 		})
 		if gerr != nil {
 			return nil, fmt.Errorf("idempotency: read claim: %w", gerr)
@@ -227,9 +223,9 @@ func (s *Store) Complete(ctx context.Context, l *Lease, st Stored) error {
 	}
 	sets := []string{"#state = :done", "#status = :status", "headers = :headers", "completedAt = :at"}
 	values := map[string]types.AttributeValue{
-		":done": &types.AttributeValueMemberS{Value: stateDone}, ":status": num(int64(st.Status)),
-		":headers": hv, ":token": &types.AttributeValueMemberS{Value: l.token},
-		":at": &types.AttributeValueMemberS{Value: s.clock.Now(ctx).Format(time.RFC3339Nano)},
+		":done": dynamoitem.S(stateDone), ":status": dynamoitem.N(int64(st.Status)),
+		":headers": hv, ":token": dynamoitem.S(l.token),
+		":at": dynamoitem.S(s.clock.Now(ctx).Format(time.RFC3339Nano)),
 	}
 	if len(st.Body) > 0 {
 		sets = append(sets, "body = :body")
@@ -237,12 +233,12 @@ func (s *Store) Complete(ctx context.Context, l *Lease, st Stored) error {
 	}
 	if st.ErrorCode != "" {
 		sets = append(sets, "errorCode = :code")
-		values[":code"] = &types.AttributeValueMemberS{Value: st.ErrorCode}
+		values[":code"] = dynamoitem.S(st.ErrorCode)
 	}
 	update := "SET " + strings.Join(sets, ", ") + " REMOVE leaseUntil"
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: l.pk}},
+		Key:                       map[string]types.AttributeValue{"pk": dynamoitem.S(l.pk)},
 		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("#token = :token"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state", "#status": "status", "#token": "token"},
@@ -255,10 +251,10 @@ func (s *Store) Complete(ctx context.Context, l *Lease, st Stored) error {
 func (s *Store) Release(ctx context.Context, l *Lease) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: l.pk}},
+		Key:                       map[string]types.AttributeValue{"pk": dynamoitem.S(l.pk)},
 		ConditionExpression:       aws.String("#token = :token"),
 		ExpressionAttributeNames:  map[string]string{"#token": "token"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":token": &types.AttributeValueMemberS{Value: l.token}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":token": dynamoitem.S(l.token)},
 	})
 	return leaseErr("release", err)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // GrantPrefix starts every display token: a read-only, short-lived credential that lets an
@@ -27,10 +29,7 @@ func IsGrantToken(tok string) bool { return grantPattern.MatchString(tok) }
 
 func grantKey(tok string) map[string]types.AttributeValue {
 	sum := sha256.Sum256([]byte(tok))
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: "GRANT#" + hex.EncodeToString(sum[:])},
-		"sk": &types.AttributeValueMemberS{Value: "META"},
-	}
+	return dynamoitem.Key("GRANT#"+hex.EncodeToString(sum[:]), "META")
 }
 
 // PutGrant records a display token for topic until expiresAt; a token is stored once.
@@ -39,10 +38,10 @@ func (s *Store) PutGrant(ctx context.Context, tok, topic string, issuedBy string
 		return fmt.Errorf("put grant: malformed display token")
 	}
 	item := grantKey(tok)
-	item["topic"] = &types.AttributeValueMemberS{Value: topic}
-	item["kind"] = &types.AttributeValueMemberS{Value: "display-grant"}
-	item["issuedBy"] = &types.AttributeValueMemberS{Value: issuedBy}
-	item["expiresAt"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(expiresAt.Unix(), 10)}
+	item["topic"] = dynamoitem.S(topic)
+	item["kind"] = dynamoitem.S("display-grant")
+	item["issuedBy"] = dynamoitem.S(issuedBy)
+	item["expiresAt"] = dynamoitem.N(expiresAt.Unix())
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")}); err != nil {
 		return fmt.Errorf("put grant: %w", err)

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // TTL is how long a connection record lives without renewal; API Gateway closes idle sockets
@@ -38,28 +40,25 @@ type Store struct {
 }
 
 func connKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: "CONN#" + id},
-		"sk": &types.AttributeValueMemberS{Value: "META"},
-	}
+	return dynamoitem.Key("CONN#"+id, "META")
 }
 
 // Put records a connection (idempotent for a retried $connect).
 func (s *Store) Put(ctx context.Context, c Connection) error {
 	item := connKey(c.ID)
-	item["connectionId"] = &types.AttributeValueMemberS{Value: c.ID}
-	item["connectedAt"] = &types.AttributeValueMemberS{Value: c.ConnectedAt.UTC().Format(time.RFC3339Nano)}
-	item["expiresAt"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(c.ExpiresAt.Unix(), 10)}
+	item["connectionId"] = dynamoitem.S(c.ID)
+	item["connectedAt"] = dynamoitem.S(dynamoitem.Time(c.ConnectedAt))
+	item["expiresAt"] = dynamoitem.N(c.ExpiresAt.Unix())
 	if c.Subject != "" {
-		item["sub"] = &types.AttributeValueMemberS{Value: c.Subject}
+		item["sub"] = dynamoitem.S(c.Subject)
 	}
 	if c.Roles != "" {
-		item["roles"] = &types.AttributeValueMemberS{Value: c.Roles}
+		item["roles"] = dynamoitem.S(c.Roles)
 	}
 	if c.Topic != "" {
-		item["topic"] = &types.AttributeValueMemberS{Value: c.Topic}
-		item["gsi1pk"] = &types.AttributeValueMemberS{Value: "TOPIC#" + c.Topic}
-		item["gsi1sk"] = &types.AttributeValueMemberS{Value: c.ConnectedAt.UTC().Format(time.RFC3339Nano) + "#" + c.ID}
+		item["topic"] = dynamoitem.S(c.Topic)
+		item["gsi1pk"] = dynamoitem.S("TOPIC#" + c.Topic)
+		item["gsi1sk"] = dynamoitem.S(dynamoitem.Time(c.ConnectedAt) + "#" + c.ID)
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put connection: %w", err)
@@ -96,7 +95,7 @@ func (s *Store) ByTopic(ctx context.Context, topic string, now time.Time) ([]Con
 		TableName: &s.Table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :t"),
 		FilterExpression:          aws.String("expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: "TOPIC#" + topic}, ":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": dynamoitem.S("TOPIC#" + topic), ":now": dynamoitem.N(now.Unix())},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -118,7 +117,7 @@ func decode(it map[string]types.AttributeValue) Connection {
 		return ""
 	}
 	c := Connection{ID: s("connectionId"), Topic: s("topic"), Subject: s("sub"), Roles: s("roles")}
-	c.ConnectedAt, _ = time.Parse(time.RFC3339Nano, s("connectedAt"))
+	c.ConnectedAt = dynamoitem.TimeOrZero(s("connectedAt"))
 	if v, ok := it["expiresAt"].(*types.AttributeValueMemberN); ok {
 		if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
 			c.ExpiresAt = time.Unix(n, 0)

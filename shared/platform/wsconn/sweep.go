@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"holdfast/shared/platform/dynamoitem"
 )
 
 // SweepResult is what one sweep did.
@@ -29,7 +30,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 		TableName:                 &s.Table,
 		FilterExpression:          aws.String("expiresAt <= :now"),
 		ProjectionExpression:      aws.String("pk, sk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": dynamoitem.N(now.Unix())},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -41,7 +42,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 			_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
 				Key:                       map[string]types.AttributeValue{"pk": it["pk"], "sk": it["sk"]},
 				ConditionExpression:       aws.String("expiresAt <= :now"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":now": dynamoitem.N(now.Unix())},
 			})
 			var cond *types.ConditionalCheckFailedException
 			switch {
@@ -64,5 +65,5 @@ func (h *Handlers) SweepJob(ctx context.Context, ev events.CloudWatchEvent) (Swe
 		return SweepResult{}, err
 	}
 	h.Log.InfoContext(ctx, "swept expired connections", "removed", n, "asOf", now)
-	return SweepResult{AsOf: now.UTC().Format(time.RFC3339Nano), Removed: n}, nil
+	return SweepResult{AsOf: dynamoitem.Time(now), Removed: n}, nil
 }
