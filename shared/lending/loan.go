@@ -165,6 +165,8 @@ var TwoApproverThreshold = decimal.NewFromInt(500_000)
 
 // Approval codes.
 const (
+	// CodeSelfApproval refuses an applicant's decision on their own loan: approving it or
+	// rejecting it (both routes answer 403 self_approval).
 	CodeSelfApproval      = "self_approval"
 	CodeAlreadyApprovedBy = "already_approved_by_you"
 )
@@ -177,12 +179,23 @@ func (l Loan) ApprovalsNeeded() int {
 	return 1
 }
 
+// CheckNotOwnLoan refuses (403 self_approval) a decision on the loan by its applicant. Every
+// approval decision (Approve, Reject) asks it first, whatever roles the actor holds, so that
+// nobody approves or rejects their own application. Cancelling is not such a decision: the
+// applicant may withdraw their own application.
+func (l Loan) CheckNotOwnLoan(actor string) error {
+	if actor == l.UserID {
+		return errs.ForbiddenCode(CodeSelfApproval, "An applicant may not approve or reject their own loan.")
+	}
+	return nil
+}
+
 // Approve records approver's approval. The applicant never approves their own loan (403); an
 // approver approves once. The final approval moves the loan to APPROVED; an earlier one keeps
 // it ASSESSED and is recorded on the timeline as an ASSESSED → ASSESSED entry.
 func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Change, error) {
-	if approver == l.UserID {
-		return Change{}, errs.ForbiddenCode(CodeSelfApproval, "An applicant may not approve their own loan.")
+	if err := l.CheckNotOwnLoan(approver); err != nil {
+		return Change{}, err
 	}
 	if _, err := Next(l.State, ActionApprove); err != nil {
 		return Change{}, err
@@ -207,4 +220,14 @@ func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Chan
 	}
 	c.Loan.Approvals = approvals
 	return c, nil
+}
+
+// Reject is an approver's rejection with its note. The applicant never rejects their own loan
+// (403 self_approval, checked before the state); otherwise it is the reject transition.
+// (The risk worker's auto-rejection is the system's, not a person's, and uses Transition.)
+func (l Loan) Reject(approver, note, correlationID string, now time.Time) (Change, error) {
+	if err := l.CheckNotOwnLoan(approver); err != nil {
+		return Change{}, err
+	}
+	return l.Transition(ActionReject, approver, note, correlationID, now)
 }

@@ -97,11 +97,8 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if note == "" {
 			return nil, errs.Validation(errs.Field("note", "must not be blank"))
 		}
-		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
-			if cur.Loan.UserID == actor {
-				return lending.Change{}, errs.ForbiddenCode(lending.CodeSelfApproval, "An applicant may not decide on their own loan.")
-			}
-			return cur.Loan.Transition(lending.ActionReject, actor, note, correlation.FromContext(ctx), now)
+		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, approver string, now time.Time) (lending.Change, error) {
+			return cur.Loan.Reject(approver, note, correlation.FromContext(ctx), now)
 		})
 	})
 }
