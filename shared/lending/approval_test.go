@@ -72,3 +72,30 @@ func TestReject(t *testing.T) {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
+
+// TestCanApprove: exactly when Approve accepts the approval.
+func TestCanApprove(t *testing.T) {
+	big := dec("500000")
+	cases := []struct {
+		name     string
+		loan     Loan
+		approver string
+		want     bool
+	}{
+		{"assessed, another approver", Loan{UserID: "alice", State: StateAssessed, Principal: dec("1000")}, "bob", true},
+		{"own application", Loan{UserID: "alice", State: StateAssessed, Principal: dec("1000")}, "alice", false},
+		{"maker-checker, first approver again", Loan{UserID: "alice", State: StateAssessed, Principal: big, Approvals: []string{"bob"}}, "bob", false},
+		{"maker-checker, second approver", Loan{UserID: "alice", State: StateAssessed, Principal: big, Approvals: []string{"bob"}}, "carol", true},
+		{"maker-checker, applicant as checker", Loan{UserID: "alice", State: StateAssessed, Principal: big, Approvals: []string{"bob"}}, "alice", false},
+		{"submitted", Loan{UserID: "alice", State: StateSubmitted, Principal: dec("1000")}, "bob", false},
+		{"approved", Loan{UserID: "alice", State: StateApproved, Principal: dec("1000"), Approvals: []string{"carol"}}, "bob", false},
+		{"cancelled", Loan{UserID: "alice", State: StateCancelled, Principal: dec("1000")}, "bob", false},
+	}
+	for _, c := range cases {
+		got := c.loan.CanApprove(c.approver)
+		_, err := c.loan.Approve(c.approver, "", "corr", now)
+		if got != c.want || got != (err == nil) {
+			t.Errorf("%s: CanApprove %v, want %v; Approve says %v", c.name, got, c.want, err)
+		}
+	}
+}

@@ -190,20 +190,34 @@ func (l Loan) CheckNotOwnLoan(actor string) error {
 	return nil
 }
 
+// checkApprove is why approver may not approve the loan now, or nil: the applicant never
+// approves their own loan (403), the loan must await approval (409 illegal_transition), and an
+// approver approves once (409 already_approved_by_you).
+func (l Loan) checkApprove(approver string) error {
+	if err := l.CheckNotOwnLoan(approver); err != nil {
+		return err
+	}
+	if _, err := Next(l.State, ActionApprove); err != nil {
+		return err
+	}
+	for _, a := range l.Approvals {
+		if a == approver {
+			return errs.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
+		}
+	}
+	return nil
+}
+
+// CanApprove reports whether approver's approval would be accepted now: exactly when Approve
+// would not refuse it. It says nothing about the approver's role; that is the authz policy's.
+func (l Loan) CanApprove(approver string) bool { return l.checkApprove(approver) == nil }
+
 // Approve records approver's approval. The applicant never approves their own loan (403); an
 // approver approves once. The final approval moves the loan to APPROVED; an earlier one keeps
 // it ASSESSED and is recorded on the timeline as an ASSESSED → ASSESSED entry.
 func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Change, error) {
-	if err := l.CheckNotOwnLoan(approver); err != nil {
+	if err := l.checkApprove(approver); err != nil {
 		return Change{}, err
-	}
-	if _, err := Next(l.State, ActionApprove); err != nil {
-		return Change{}, err
-	}
-	for _, a := range l.Approvals {
-		if a == approver {
-			return Change{}, errs.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
-		}
 	}
 	approvals := append(append([]string(nil), l.Approvals...), approver)
 	if len(approvals) < l.ApprovalsNeeded() {
