@@ -2,7 +2,6 @@ package lendingapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/shopspring/decimal"
@@ -59,22 +58,16 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 }
 
 func repayOnce(ctx context.Context, x *deps, cur lendingstore.Loaded, no *int, actor, key string) (lendingstore.RepaymentResult, error) {
-	n := 0
+	var n int
 	if no != nil {
 		n = *no
 	} else {
-		for _, in := range cur.Installments {
-			if in.Status.Unpaid() {
-				n = in.No
-				break
-			}
+		insts, status := cur.Schedule()
+		next, err := lending.NextRepayment(cur.Loan.State, insts, status)
+		if err != nil {
+			return lendingstore.RepaymentResult{}, err
 		}
-		if n == 0 {
-			if cur.Loan.State != lending.StateActive {
-				return lendingstore.RepaymentResult{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
-			}
-			return lendingstore.RepaymentResult{}, errs.Conflict(lendingstore.CodeNotPayable, "Nothing is left to pay.")
-		}
+		n = next
 	}
 	today := x.d.Calendar.Today(ctx, x.d.Clock)
 	penalty := func(ctx context.Context, in lendingstore.Installment) (decimal.Decimal, error) {

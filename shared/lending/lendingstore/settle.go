@@ -101,6 +101,17 @@ func (st *LoanStore) Disburse(ctx context.Context, led Ledger, id string, today 
 	return lending.Loan{}, false, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
+// Schedule is cur's installments (read with them) in the domain's form and their statuses,
+// position by position: what package lending's repayment and foreclosure rules take.
+func (cur Loaded) Schedule() ([]lending.Installment, []lending.InstallmentStatus) {
+	insts := make([]lending.Installment, len(cur.Installments))
+	status := make([]lending.InstallmentStatus, len(cur.Installments))
+	for i, in := range cur.Installments {
+		insts[i], status[i] = in.Installment, in.Status
+	}
+	return insts, status
+}
+
 // RepaymentResult is a settled repayment.
 type RepaymentResult struct {
 	Installment Installment
@@ -142,21 +153,12 @@ func (st *LoanStore) Repay(ctx context.Context, led Ledger, cur Loaded, no int, 
 }
 
 func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no int, penaltyFor PenaltyFor, now time.Time, actor, corr, idemKey string) (RepaymentResult, bool, error) {
-	var inst *Installment
-	for i := range cur.Installments {
-		if cur.Installments[i].No == no {
-			inst = &cur.Installments[i]
-		}
+	insts, status := cur.Schedule()
+	at, err := lending.Repayable(cur.Loan.State, insts, status, no)
+	if err != nil {
+		return RepaymentResult{}, false, err
 	}
-	if cur.Loan.State != lending.StateActive {
-		return RepaymentResult{}, false, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
-	}
-	if inst == nil {
-		return RepaymentResult{}, false, errs.Validation(errs.Field("installmentNo", "no such installment"))
-	}
-	if !inst.Status.Unpaid() {
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is %s.", no, inst.Status))
-	}
+	inst := &cur.Installments[at]
 	penalty := decimal.Zero
 	if penaltyFor != nil {
 		p, err := penaltyFor(ctx, *inst)
@@ -214,7 +216,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	add(ledger.InterestIncome, inst.Interest)
 	add(ledger.PenaltyIncome, penalty)
 	if len(postings) == 0 {
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
+		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
 	}
 	committed, err := led.CommitWith(ctx, ledger.Transaction{
 		ID: txID, Type: ledger.TypeRepayment, Postings: postings,
@@ -225,7 +227,7 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 	case err == nil && committed.Replayed, errors.Is(err, ledger.ErrTransactionIDReuse):
 		// Another request paid this installment (its repayment is in the ledger, and its state
 		// change went in with it).
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
+		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
 	case err == nil:
 		done := *inst
 		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, stamp(now)
@@ -257,11 +259,7 @@ func QuoteFor(cur Loaded, today clock.Date, cal clock.Calendar, creditScore int)
 	if cur.Loan.State != lending.StateActive {
 		return QuoteView{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s cannot be foreclosed.", cur.Loan.State))
 	}
-	insts := make([]lending.Installment, len(cur.Installments))
-	status := make([]lending.InstallmentStatus, len(cur.Installments))
-	for i, in := range cur.Installments {
-		insts[i], status[i] = in.Installment, in.Status
-	}
+	insts, status := cur.Schedule()
 	q := lending.ForeclosureQuote(cur.Loan.DisbursedOn, cur.Loan.AnnualRate, insts, status, today, creditScore)
 	id := ledger.DeriveID("fq", cur.Loan.ID, itoa(cur.Item.Rev), today.String(), q.Total.StringFixed(2))
 	return QuoteView{ID: id, LoanID: cur.Loan.ID, Quote: q, ValidUntil: cal.EndOf(today), Rev: cur.Item.Rev}, nil
