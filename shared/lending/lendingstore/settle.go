@@ -152,59 +152,125 @@ func (st *LoanStore) Repay(ctx context.Context, led Ledger, cur Loaded, no int, 
 	return RepaymentResult{}, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
+// repayOnce is one attempt at Repay on the loan as read in cur: decide what is paid, build
+// the lending writes and the postings, commit them together, and read the ledger's answer
+// (retry true: the loan or installment moved meanwhile, decide again from a fresh read).
 func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no int, penaltyFor PenaltyFor, now time.Time, actor, corr, idemKey string) (RepaymentResult, bool, error) {
-	insts, status := cur.Schedule()
-	at, err := lending.Repayable(cur.Loan.State, insts, status, no)
+	rp, err := decideRepayment(ctx, cur, no, penaltyFor)
 	if err != nil {
 		return RepaymentResult{}, false, err
 	}
-	inst := &cur.Installments[at]
-	penalty := decimal.Zero
-	if penaltyFor != nil {
-		p, err := penaltyFor(ctx, *inst)
-		if err != nil {
-			return RepaymentResult{}, false, err
-		}
-		penalty = p
+	items, err := st.repaymentItems(cur, rp, now, actor, corr)
+	if err != nil {
+		return RepaymentResult{}, false, err
 	}
-	txID := RepaymentTxID(cur.Loan.ID, no)
-	extra := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: aws.String(st.table), Key: key(LoanPK(cur.Loan.ID), instSK(no)),
+	postings, err := repaymentPostings(cur.Loan, rp)
+	if err != nil {
+		return RepaymentResult{}, false, err
+	}
+	committed, err := led.CommitWith(ctx, ledger.Transaction{
+		ID: rp.txID, Type: ledger.TypeRepayment, Postings: postings,
+		Meta: ledger.Meta{LoanID: cur.Loan.ID, InstallmentNo: no, CorrelationID: corr, Actor: actor, IdempotencyKey: idemKey},
+		At:   now,
+	}, items)
+	return rp.outcome(committed, err, now)
+}
+
+// repayment is one attempt's decision: the installment paid, its late penalty, the
+// repayment's transaction ID and whether it is the last installment (the loan closes).
+type repayment struct {
+	inst    Installment
+	penalty decimal.Decimal
+	txID    string
+	paid    int64 // installments paid before this one (the loan's paidCount as read)
+	closing bool
+}
+
+// decideRepayment decides a repayment of installment no from cur: the domain says whether it
+// may be paid (lending.Repayable), penaltyFor prices it (nil: no penalty).
+func decideRepayment(ctx context.Context, cur Loaded, no int, penaltyFor PenaltyFor) (repayment, error) {
+	insts, status := cur.Schedule()
+	at, err := lending.Repayable(cur.Loan.State, insts, status, no)
+	if err != nil {
+		return repayment{}, err
+	}
+	rp := repayment{inst: cur.Installments[at], penalty: decimal.Zero, txID: RepaymentTxID(cur.Loan.ID, no),
+		paid: int64(cur.Item.PaidCount)}
+	rp.closing = rp.paid+1 >= int64(cur.Loan.TenureMonths)
+	if penaltyFor != nil {
+		if rp.penalty, err = penaltyFor(ctx, rp.inst); err != nil {
+			return repayment{}, err
+		}
+	}
+	return rp, nil
+}
+
+// repaymentItems are the lending writes committed with the postings: the installment PAID and
+// the loan's paid count moved on, or, for the last installment, the loan closed with it.
+func (st *LoanStore) repaymentItems(cur Loaded, rp repayment, now time.Time, actor, corr string) ([]types.TransactWriteItem, error) {
+	items := []types.TransactWriteItem{st.markPaidItem(cur.Loan.ID, rp, now, actor, corr)}
+	if !rp.closing {
+		return append(items, st.countPaymentItem(cur.Loan.ID, rp)), nil
+	}
+	closing, err := st.closeOnPaymentItems(cur, rp, now, actor, corr)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, closing...), nil
+}
+
+// markPaidItem sets the installment PAID (with who, when, the transaction and the penalty)
+// and takes it off the EMI job's index, conditional on the status and version read.
+func (st *LoanStore) markPaidItem(loanID string, rp repayment, now time.Time, actor, corr string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(st.table), Key: key(LoanPK(loanID), instSK(rp.inst.No)),
 		UpdateExpression: aws.String("SET #status = :paid, paidAt = :at, paidBy = :by, txId = :tx, penalty = :pen, correlationId = :corr, " +
 			"version = :next REMOVE gsi1pk, gsi1sk"),
 		ConditionExpression:      aws.String("#status = :read AND version = :v"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": s(string(lending.InstPaid)), ":at": s(stamp(now)),
-			":by": s(actor), ":tx": s(txID), ":pen": &types.AttributeValueMemberN{Value: penalty.StringFixed(2)}, ":corr": s(corr),
-			":read": s(string(inst.Status)), ":v": n(inst.Version), ":next": n(inst.Version + 1)},
-	}}}
-	paid := int64(cur.Item.PaidCount)
-	closing := paid+1 >= int64(cur.Loan.TenureMonths)
-	if closing {
-		c, err := cur.Loan.Transition(lending.ActionClose, actor, "last installment paid", corr, now)
-		if err != nil {
-			return RepaymentResult{}, false, err
-		}
-		items, err := st.transitionItemsWith(cur, c, "paidCount = :paidNew", "rev :one")
-		if err != nil {
-			return RepaymentResult{}, false, err
-		}
-		u := items[0].Update
-		u.ConditionExpression = aws.String(*u.ConditionExpression + " AND paidCount = :paidOld")
-		u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = n(paid+1), n(paid), n(1)
-		extra = append(extra, items...)
-	} else {
-		extra = append(extra, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(st.table), Key: loanKey(cur.Loan.ID),
-			UpdateExpression:          aws.String("SET paidCount = :paidNew ADD rev :one"),
-			ConditionExpression:       aws.String("#state = :active AND paidCount = :paidOld"),
-			ExpressionAttributeNames:  map[string]string{"#state": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": n(paid + 1), ":paidOld": n(paid), ":one": n(1), ":active": s(string(lending.StateActive))},
-		}})
-	}
-	wallet, acct, err := accounts(cur.Loan)
+			":by": s(actor), ":tx": s(rp.txID), ":pen": &types.AttributeValueMemberN{Value: rp.penalty.StringFixed(2)}, ":corr": s(corr),
+			":read": s(string(rp.inst.Status)), ":v": n(rp.inst.Version), ":next": n(rp.inst.Version + 1)},
+	}}
+}
+
+// countPaymentItem moves an ACTIVE loan's paid count on by one (conditional on the count
+// read) and its rev, which invalidates foreclosure quotes given before.
+func (st *LoanStore) countPaymentItem(loanID string, rp repayment) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(st.table), Key: loanKey(loanID),
+		UpdateExpression:          aws.String("SET paidCount = :paidNew ADD rev :one"),
+		ConditionExpression:       aws.String("#state = :active AND paidCount = :paidOld"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": n(rp.paid + 1), ":paidOld": n(rp.paid), ":one": n(1), ":active": s(string(lending.StateActive))},
+	}}
+}
+
+// closeOnPaymentItems close the loan as its last installment is paid: the ACTIVE → CLOSED
+// transition (timeline entry, open-loan slot released) with the paid count and rev moved on in
+// the same loan update, conditional on the version and the count read.
+func (st *LoanStore) closeOnPaymentItems(cur Loaded, rp repayment, now time.Time, actor, corr string) ([]types.TransactWriteItem, error) {
+	c, err := cur.Loan.Transition(lending.ActionClose, actor, "last installment paid", corr, now)
 	if err != nil {
-		return RepaymentResult{}, false, err
+		return nil, err
+	}
+	items, err := st.transitionItemsWith(cur, c, "paidCount = :paidNew", "rev :one")
+	if err != nil {
+		return nil, err
+	}
+	u := items[0].Update
+	u.ConditionExpression = aws.String(*u.ConditionExpression + " AND paidCount = :paidOld")
+	u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = n(rp.paid+1), n(rp.paid), n(1)
+	return items, nil
+}
+
+// repaymentPostings take the installment and its penalty from the borrower's wallet: the
+// principal to the loan, the interest to interest income, the penalty to penalty income; a
+// zero part posts nothing, and an installment with nothing to pay is not payable.
+func repaymentPostings(l lending.Loan, rp repayment) ([]ledger.Posting, error) {
+	wallet, acct, err := accounts(l)
+	if err != nil {
+		return nil, err
 	}
 	var postings []ledger.Posting
 	add := func(to ledger.Account, amt decimal.Decimal) {
@@ -212,26 +278,29 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 			postings = append(postings, ledger.Posting{From: wallet, To: to, Amount: amt})
 		}
 	}
-	add(acct, inst.Principal)
-	add(ledger.InterestIncome, inst.Interest)
-	add(ledger.PenaltyIncome, penalty)
+	add(acct, rp.inst.Principal)
+	add(ledger.InterestIncome, rp.inst.Interest)
+	add(ledger.PenaltyIncome, rp.penalty)
 	if len(postings) == 0 {
-		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
+		return nil, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", rp.inst.No))
 	}
-	committed, err := led.CommitWith(ctx, ledger.Transaction{
-		ID: txID, Type: ledger.TypeRepayment, Postings: postings,
-		Meta: ledger.Meta{LoanID: cur.Loan.ID, InstallmentNo: no, CorrelationID: corr, Actor: actor, IdempotencyKey: idemKey},
-		At:   now,
-	}, extra)
+	return postings, nil
+}
+
+// outcome reads the ledger's answer to the repayment's commit: committed, the paid
+// installment; the transaction already in the ledger, another request paid it
+// (installment_not_payable); a lending condition failed, retry from a fresh read.
+func (rp repayment) outcome(committed ledgerstore.Committed, err error, now time.Time) (RepaymentResult, bool, error) {
 	switch {
 	case err == nil && committed.Replayed, errors.Is(err, ledger.ErrTransactionIDReuse):
 		// Another request paid this installment (its repayment is in the ledger, and its state
 		// change went in with it).
-		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
+		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", rp.inst.No))
 	case err == nil:
-		done := *inst
-		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, stamp(now)
-		return RepaymentResult{Installment: done, TxID: txID, Penalty: penalty, Total: inst.Amount.Add(penalty), Closed: closing, Committed: committed}, false, nil
+		done := rp.inst
+		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, rp.penalty, rp.txID, stamp(now)
+		return RepaymentResult{Installment: done, TxID: rp.txID, Penalty: rp.penalty, Total: rp.inst.Amount.Add(rp.penalty),
+			Closed: rp.closing, Committed: committed}, false, nil
 	case errors.Is(err, ledgerstore.ErrExtraConditionFailed):
 		return RepaymentResult{}, true, nil // the installment or the loan moved: decide again from a fresh read
 	}
