@@ -10,6 +10,15 @@ import (
 // cancelled, or nothing left to pay.
 const CodeNotPayable = "installment_not_payable"
 
+// ParseInstallmentNo checks the installment number a repayment names, when it names one:
+// 1 … MaxLoanTenure (else 400 naming installmentNo). None asks for the oldest unpaid.
+func ParseInstallmentNo(no *int) error {
+	if no != nil && (*no < 1 || *no > MaxLoanTenure) {
+		return errs.Validation(errs.Field("installmentNo", fmt.Sprintf("must be between 1 and %d", MaxLoanTenure)))
+	}
+	return nil
+}
+
 // The repayment rules take a loan's installments and their statuses position by position:
 // status[i] is the status of insts[i].
 

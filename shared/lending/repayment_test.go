@@ -137,3 +137,28 @@ func TestRepayable(t *testing.T) {
 		t.Errorf("cancelled installment: %v", err)
 	}
 }
+
+func TestParseInstallmentNo(t *testing.T) {
+	num := func(n int) *int { return &n }
+	cases := []struct {
+		no *int
+		ok bool
+	}{
+		{nil, true}, {num(1), true}, {num(MaxLoanTenure), true}, {num(30), true},
+		{num(0), false}, {num(-1), false}, {num(MaxLoanTenure + 1), false}, {num(1 << 40), false},
+	}
+	for _, c := range cases {
+		err := ParseInstallmentNo(c.no)
+		if c.ok {
+			if err != nil {
+				t.Errorf("%v: %v", c.no, err)
+			}
+			continue
+		}
+		e, _ := errs.As(err)
+		if e == nil || e.Kind != errs.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "installmentNo" ||
+			e.Fields[0].Message != "must be between 1 and 60" {
+			t.Errorf("%d: %v", *c.no, err)
+		}
+	}
+}

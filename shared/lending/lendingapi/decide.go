@@ -12,7 +12,6 @@ import (
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/page"
@@ -98,15 +97,9 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		if req.Note == nil {
-			return nil, errs.Validation(errs.Field("note", "is required"))
-		}
-		note, err := lending.ParseNote("note", req.Note)
+		note, err := lending.ParseRejectionNote(req.Note)
 		if err != nil {
 			return nil, err
-		}
-		if note == "" {
-			return nil, errs.Validation(errs.Field("note", "must not be blank"))
 		}
 		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, approver string, now time.Time) (lending.Change, error) {
 			return cur.Loan.Reject(approver, note, correlation.FromContext(ctx), now)

@@ -11,7 +11,6 @@ import (
 	"holdfast/shared/money"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
@@ -41,8 +40,8 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
 		}
-		if req.InstallmentNo != nil && (*req.InstallmentNo < 1 || *req.InstallmentNo > lending.MaxLoanTenure) {
-			return nil, errs.Validation(errs.Field("installmentNo", "must be between 1 and 60"))
+		if err := lending.ParseInstallmentNo(req.InstallmentNo); err != nil {
+			return nil, err
 		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
