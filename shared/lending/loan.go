@@ -46,6 +46,7 @@ type Action string
 
 // The actions.
 const (
+	ActionApply     Action = "apply"     // applicant: creates the loan in SUBMITTED (Submit), not a transition
 	ActionAssess    Action = "assess"    // risk worker: grade, rate, EMI, DTI
 	ActionReject    Action = "reject"    // approver, or the risk worker's auto-rejection
 	ActionApprove   Action = "approve"   // approver (the final approval of maker-checker)
@@ -55,7 +56,7 @@ const (
 	ActionForeclose Action = "foreclose" // foreclosure settled
 )
 
-// Actions lists every action.
+// Actions lists every action of the machine (every one but apply, which creates the loan).
 func Actions() []Action {
 	return []Action{ActionAssess, ActionReject, ActionApprove, ActionCancel, ActionDisburse,
 		ActionClose, ActionForeclose}
@@ -123,6 +124,16 @@ type Loan struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Submit is a new application as applicant's loan id at now: SUBMITTED at version 1, with the
+// timeline entry that opens the loan's history. Whether the applicant may apply (their open
+// loans) is the store's conditional write.
+func Submit(id, applicant string, app Application, correlationID string, now time.Time) Change {
+	l := Loan{ID: id, UserID: applicant, Principal: app.Principal, TenureMonths: app.TenureMonths, Purpose: app.Purpose,
+		State: StateSubmitted, Version: 1, CreatedAt: now, UpdatedAt: now}
+	return Change{Loan: l, Entry: TimelineEntry{Version: 1, At: now, Actor: applicant, To: StateSubmitted,
+		Action: ActionApply, CorrelationID: correlationID}}
 }
 
 // TimelineEntry records one transition: who, when, from, to, why, correlation ID.
