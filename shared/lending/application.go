@@ -84,6 +84,22 @@ func ParseNote(field string, note *string) (string, error) {
 	return strings.TrimSpace(*note), nil
 }
 
+// ParseRejectionNote validates an approver's rejection note: unlike an approval's, it is
+// required and must not be blank (a rejection says why), at most 500 characters.
+func ParseRejectionNote(note *string) (string, error) {
+	if note == nil {
+		return "", errs.Validation(errs.Field("note", "is required"))
+	}
+	v, err := ParseNote("note", note)
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", errs.Validation(errs.Field("note", "must not be blank"))
+	}
+	return v, nil
+}
+
 func checkText(s string, maxLen int) string {
 	if strings.TrimSpace(s) == "" {
 		return "must not be blank"

@@ -46,6 +46,7 @@ type Action string
 
 // The actions.
 const (
+	ActionApply     Action = "apply"     // applicant: creates the loan in SUBMITTED (Submit), not a transition
 	ActionAssess    Action = "assess"    // risk worker: grade, rate, EMI, DTI
 	ActionReject    Action = "reject"    // approver, or the risk worker's auto-rejection
 	ActionApprove   Action = "approve"   // approver (the final approval of maker-checker)
@@ -55,7 +56,7 @@ const (
 	ActionForeclose Action = "foreclose" // foreclosure settled
 )
 
-// Actions lists every action.
+// Actions lists every action of the machine (every one but apply, which creates the loan).
 func Actions() []Action {
 	return []Action{ActionAssess, ActionReject, ActionApprove, ActionCancel, ActionDisburse,
 		ActionClose, ActionForeclose}
@@ -125,6 +126,16 @@ type Loan struct {
 	UpdatedAt time.Time
 }
 
+// Submit is a new application as applicant's loan id at now: SUBMITTED at version 1, with the
+// timeline entry that opens the loan's history. Whether the applicant may apply (their open
+// loans) is the store's conditional write.
+func Submit(id, applicant string, app Application, correlationID string, now time.Time) Change {
+	l := Loan{ID: id, UserID: applicant, Principal: app.Principal, TenureMonths: app.TenureMonths, Purpose: app.Purpose,
+		State: StateSubmitted, Version: 1, CreatedAt: now, UpdatedAt: now}
+	return Change{Loan: l, Entry: TimelineEntry{Version: 1, At: now, Actor: applicant, To: StateSubmitted,
+		Action: ActionApply, CorrelationID: correlationID}}
+}
+
 // TimelineEntry records one transition: who, when, from, to, why, correlation ID.
 type TimelineEntry struct {
 	Version       int64
@@ -165,6 +176,8 @@ var TwoApproverThreshold = decimal.NewFromInt(500_000)
 
 // Approval codes.
 const (
+	// CodeSelfApproval refuses an applicant's decision on their own loan: approving it or
+	// rejecting it (both routes answer 403 self_approval).
 	CodeSelfApproval      = "self_approval"
 	CodeAlreadyApprovedBy = "already_approved_by_you"
 )
@@ -177,20 +190,45 @@ func (l Loan) ApprovalsNeeded() int {
 	return 1
 }
 
+// CheckNotOwnLoan refuses (403 self_approval) a decision on the loan by its applicant. Every
+// approval decision (Approve, Reject) asks it first, whatever roles the actor holds, so that
+// nobody approves or rejects their own application. Cancelling is not such a decision: the
+// applicant may withdraw their own application.
+func (l Loan) CheckNotOwnLoan(actor string) error {
+	if actor == l.UserID {
+		return errs.ForbiddenCode(CodeSelfApproval, "An applicant may not approve or reject their own loan.")
+	}
+	return nil
+}
+
+// checkApprove is why approver may not approve the loan now, or nil: the applicant never
+// approves their own loan (403), the loan must await approval (409 illegal_transition), and an
+// approver approves once (409 already_approved_by_you).
+func (l Loan) checkApprove(approver string) error {
+	if err := l.CheckNotOwnLoan(approver); err != nil {
+		return err
+	}
+	if _, err := Next(l.State, ActionApprove); err != nil {
+		return err
+	}
+	for _, a := range l.Approvals {
+		if a == approver {
+			return errs.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
+		}
+	}
+	return nil
+}
+
+// CanApprove reports whether approver's approval would be accepted now: exactly when Approve
+// would not refuse it. It says nothing about the approver's role; that is the authz policy's.
+func (l Loan) CanApprove(approver string) bool { return l.checkApprove(approver) == nil }
+
 // Approve records approver's approval. The applicant never approves their own loan (403); an
 // approver approves once. The final approval moves the loan to APPROVED; an earlier one keeps
 // it ASSESSED and is recorded on the timeline as an ASSESSED → ASSESSED entry.
 func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Change, error) {
-	if approver == l.UserID {
-		return Change{}, errs.ForbiddenCode(CodeSelfApproval, "An applicant may not approve their own loan.")
-	}
-	if _, err := Next(l.State, ActionApprove); err != nil {
+	if err := l.checkApprove(approver); err != nil {
 		return Change{}, err
-	}
-	for _, a := range l.Approvals {
-		if a == approver {
-			return Change{}, errs.Conflict(CodeAlreadyApprovedBy, "You have already approved this loan; a second approver must approve it.")
-		}
 	}
 	approvals := append(append([]string(nil), l.Approvals...), approver)
 	if len(approvals) < l.ApprovalsNeeded() {
@@ -207,4 +245,14 @@ func (l Loan) Approve(approver, note, correlationID string, now time.Time) (Chan
 	}
 	c.Loan.Approvals = approvals
 	return c, nil
+}
+
+// Reject is an approver's rejection with its note. The applicant never rejects their own loan
+// (403 self_approval, checked before the state); otherwise it is the reject transition.
+// (The risk worker's auto-rejection is the system's, not a person's, and uses Transition.)
+func (l Loan) Reject(approver, note, correlationID string, now time.Time) (Change, error) {
+	if err := l.CheckNotOwnLoan(approver); err != nil {
+		return Change{}, err
+	}
+	return l.Transition(ActionReject, approver, note, correlationID, now)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/problem"
 )
 
@@ -113,6 +114,27 @@ func TestParseApplication(t *testing.T) {
 			if p.Fields[j].Field != f {
 				t.Errorf("%d: field %s want %s", i, p.Fields[j].Field, f)
 			}
+		}
+	}
+}
+
+// TestSubmit: a new application is SUBMITTED at version 1, owned by the applicant, with the
+// first timeline entry; apply is not an action on an existing loan.
+func TestSubmit(t *testing.T) {
+	app := Application{Principal: dec("5000.00"), TenureMonths: 12, Purpose: "bike"}
+	c := Submit("L1", "alice", app, "corr", now)
+	l, e := c.Loan, c.Entry
+	if l.ID != "L1" || l.UserID != "alice" || !l.Principal.Equal(app.Principal) || l.TenureMonths != 12 || l.Purpose != "bike" ||
+		l.State != StateSubmitted || l.Version != 1 || !l.CreatedAt.Equal(now) || !l.UpdatedAt.Equal(now) || len(l.Approvals) != 0 {
+		t.Fatalf("loan %+v", l)
+	}
+	if e.Version != 1 || !e.At.Equal(now) || e.Actor != "alice" || e.From != "" || e.To != StateSubmitted ||
+		e.Action != ActionApply || e.Reason != "" || e.CorrelationID != "corr" {
+		t.Fatalf("entry %+v", e)
+	}
+	for _, s := range States() {
+		if _, err := Next(s, ActionApply); errs.CodeOf(err) != CodeIllegalTransition {
+			t.Errorf("apply on a loan in %s: %v", s, err)
 		}
 	}
 }

@@ -52,15 +52,11 @@ func Apply(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			// idempotency record cannot create a second one.
 			id = uuid.NewSHA1(uuid.NameSpaceOID, []byte(caller.Subject+"\x00"+key)).String()
 		}
-		now := d.Clock.Now(ctx)
-		l := lending.Loan{ID: id, UserID: caller.Subject, Principal: app.Principal, TenureMonths: app.TenureMonths,
-			Purpose: app.Purpose, State: lending.StateSubmitted, Version: 1, CreatedAt: now, UpdatedAt: now}
+		c := lending.Submit(id, caller.Subject, app, correlation.FromContext(ctx), d.Clock.Now(ctx))
 		audit.SetEntity(ctx, "loan", id)
-		e := lending.TimelineEntry{Version: 1, At: now, Actor: caller.Subject, To: lending.StateSubmitted,
-			Action: "apply", CorrelationID: correlation.FromContext(ctx)}
-		if err := x.loans.Create(ctx, l, e); err != nil {
+		if err := x.loans.Create(ctx, c.Loan, c.Entry); err != nil {
 			return nil, err
 		}
-		return httpapi.JSONAt(http.StatusAccepted, "/api/v1/loans/"+id, viewLoan(l))
+		return httpapi.JSONAt(http.StatusAccepted, "/api/v1/loans/"+id, viewLoan(c.Loan))
 	}, nil
 }

@@ -3,7 +3,6 @@ package lendingapi
 import (
 	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -11,8 +10,8 @@ import (
 	"holdfast/shared/lending"
 	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/platform/audit"
+	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/page"
@@ -21,9 +20,20 @@ import (
 // reviewItem is a loan in the approval queue, with whether the caller may approve it.
 type reviewItem struct {
 	loanView
-	// CanApprove is false for the caller's own application and for a loan the caller already
-	// approved (it waits for a second approver).
+	// CanApprove is whether the approve route would accept the caller's approval: the policy
+	// table lets the caller call it, and lending.Loan.CanApprove (false for the caller's own
+	// application and for a loan the caller already approved, which waits for a second approver).
 	CanApprove bool `json:"canApprove"`
+}
+
+// approveRoute is the route whose policy says who may approve.
+const approveRoute = "POST /api/v1/loans/{id}/approve"
+
+// mayCallApprove reports whether the authz policy lets caller call the approve route (asked of
+// the one policy table, not of a role named here).
+func mayCallApprove(caller identity.Principal) bool {
+	p, ok := authz.Lookup(approveRoute)
+	return ok && authz.Decide(p, caller, nil) == nil
 }
 
 // reviewPage is the paging of GET /api/v1/approvals.
@@ -39,10 +49,10 @@ func ReviewQueue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		caller := identity.FromContext(r.Context())
+		mayApprove := mayCallApprove(caller)
 		items := make([]reviewItem, len(loans))
 		for i, l := range loans {
-			items[i] = reviewItem{loanView: viewLoan(l), CanApprove: caller.HasRole(identity.RoleApprover) &&
-				l.UserID != caller.Subject && !slices.Contains(l.Approvals, caller.Subject)}
+			items[i] = reviewItem{loanView: viewLoan(l), CanApprove: mayApprove && l.CanApprove(caller.Subject)}
 		}
 		body, err := page.Body(items, last)
 		if err != nil {
@@ -87,21 +97,12 @@ func Reject(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := httpapi.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		if req.Note == nil {
-			return nil, errs.Validation(errs.Field("note", "is required"))
-		}
-		note, err := lending.ParseNote("note", req.Note)
+		note, err := lending.ParseRejectionNote(req.Note)
 		if err != nil {
 			return nil, err
 		}
-		if note == "" {
-			return nil, errs.Validation(errs.Field("note", "must not be blank"))
-		}
-		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, actor string, now time.Time) (lending.Change, error) {
-			if cur.Loan.UserID == actor {
-				return lending.Change{}, errs.ForbiddenCode(lending.CodeSelfApproval, "An applicant may not decide on their own loan.")
-			}
-			return cur.Loan.Transition(lending.ActionReject, actor, note, correlation.FromContext(ctx), now)
+		return x.decide(ctx, d, id, func(cur lendingstore.Loaded, approver string, now time.Time) (lending.Change, error) {
+			return cur.Loan.Reject(approver, note, correlation.FromContext(ctx), now)
 		})
 	})
 }

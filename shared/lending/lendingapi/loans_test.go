@@ -137,6 +137,10 @@ func TestLoanWriteRoutesRejectBadInput(t *testing.T) {
 		{"apply hostile", "POST /api/v1/loans", "", withBody(cust, `{"principal":"1e9","tenureMonths":6,"purpose":"x"}`), 400, "principal"},
 		{"apply control chars", "POST /api/v1/loans", "", withBody(cust, `{"principal":"5000","tenureMonths":6,"purpose":"a\u0007b"}`), 400, "purpose"},
 		{"apply unauthenticated", "POST /api/v1/loans", "", platformtest.Call{Body: `{}`}, 401, ""},
+		// The applicant is always the caller: naming another would let an approver file a loan
+		// for someone else and then approve it as not its applicant.
+		{"apply for someone else", "POST /api/v1/loans", "", withBody(platformtest.Call{Sub: "alice", Roles: []string{"customer", "approver"}},
+			`{"principal":"5000.00","tenureMonths":6,"purpose":"bike","userId":"bob"}`), 400, "userId"},
 		{"approve wrong role", "POST /api/v1/loans/{id}/approve", loan.ID, withBody(cust, `{}`), 403, ""},
 		{"approve bad id", "POST /api/v1/loans/{id}/approve", "x/../y", withBody(appr, `{}`), 400, "id"},
 		{"approve malformed", "POST /api/v1/loans/{id}/approve", loan.ID, withBody(appr, `{"note":`), 400, ""},

@@ -2,7 +2,6 @@ package lendingapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/shopspring/decimal"
@@ -12,7 +11,6 @@ import (
 	"holdfast/shared/money"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/correlation"
-	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/idempotency"
 	"holdfast/shared/platform/identity"
@@ -42,15 +40,15 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if _, err := httpapi.DecodeOptional(r, &req); err != nil {
 			return nil, err
 		}
-		if req.InstallmentNo != nil && (*req.InstallmentNo < 1 || *req.InstallmentNo > lending.MaxLoanTenure) {
-			return nil, errs.Validation(errs.Field("installmentNo", "must be between 1 and 60"))
+		if err := lending.ParseInstallmentNo(req.InstallmentNo); err != nil {
+			return nil, err
 		}
 		cur, err := x.loadOwned(ctx, id, true)
 		if err != nil {
 			return nil, err
 		}
 		audit.SetEntity(ctx, "loan", id)
-		res, err := repayOnce(ctx, x, cur, req.InstallmentNo, identity.FromContext(ctx).Subject, idempotency.Key(r))
+		res, err := repay(ctx, x, cur, req.InstallmentNo, identity.FromContext(ctx).Subject, idempotency.Key(r))
 		if err != nil {
 			return nil, err
 		}
@@ -58,37 +56,43 @@ func Repay(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	})
 }
 
-func repayOnce(ctx context.Context, x *deps, cur lendingstore.Loaded, no *int, actor, key string) (lendingstore.RepaymentResult, error) {
-	n := 0
-	if no != nil {
-		n = *no
-	} else {
-		for _, in := range cur.Installments {
-			if in.Status.Unpaid() {
-				n = in.No
-				break
-			}
-		}
-		if n == 0 {
-			if cur.Loan.State != lending.StateActive {
-				return lendingstore.RepaymentResult{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
-			}
-			return lendingstore.RepaymentResult{}, errs.Conflict(lendingstore.CodeNotPayable, "Nothing is left to pay.")
-		}
+// repay pays the installment the request names, or the oldest unpaid, as actor: the store
+// settles it, pricing a late one by latePenalty.
+func repay(ctx context.Context, x *deps, cur lendingstore.Loaded, no *int, actor, key string) (lendingstore.RepaymentResult, error) {
+	n, err := installmentToPay(cur, no)
+	if err != nil {
+		return lendingstore.RepaymentResult{}, err
 	}
+	return x.loans.Repay(ctx, x.ledger, cur, n, x.latePenalty(ctx, cur.Loan.UserID), x.d.Clock.Now(ctx), actor,
+		correlation.FromContext(ctx), key)
+}
+
+// installmentToPay is the installment the request names, or else the domain's next one to pay
+// (lending.NextRepayment: the oldest unpaid).
+func installmentToPay(cur lendingstore.Loaded, no *int) (int, error) {
+	if no != nil {
+		return *no, nil
+	}
+	insts, status := cur.Schedule()
+	return lending.NextRepayment(cur.Loan.State, insts, status)
+}
+
+// latePenalty prices an installment for the store as of today: lending.Penalty at the
+// borrower's credit score now for the days it is late; one paid on time costs nothing and
+// reads no profile.
+func (x *deps) latePenalty(ctx context.Context, borrower string) lendingstore.PenaltyFor {
 	today := x.d.Calendar.Today(ctx, x.d.Clock)
-	penalty := func(ctx context.Context, in lendingstore.Installment) (decimal.Decimal, error) {
+	return func(ctx context.Context, in lendingstore.Installment) (decimal.Decimal, error) {
 		late := lending.DaysLate(in.DueDate, today)
 		if late == 0 {
 			return decimal.Zero, nil // on time: no need to read the borrower's score
 		}
-		score, err := x.creditScore(ctx, cur.Loan.UserID)
+		score, err := x.creditScore(ctx, borrower)
 		if err != nil {
 			return decimal.Decimal{}, err
 		}
 		return lending.Penalty(in.Amount, late, score), nil
 	}
-	return x.loans.Repay(ctx, x.ledger, cur, n, penalty, x.d.Clock.Now(ctx), actor, correlation.FromContext(ctx), key)
 }
 
 func repaymentView(loanID string, res lendingstore.RepaymentResult) map[string]any {

@@ -21,7 +21,6 @@ import (
 // Problem codes of the loan store.
 const (
 	CodeLoanNotFound = "loan_not_found"
-	CodeNotPayable   = "installment_not_payable"
 )
 
 const maxTransitionAttempts = 6

@@ -102,6 +102,17 @@ func (st *LoanStore) Disburse(ctx context.Context, led Ledger, id string, today 
 	return lending.Loan{}, false, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
+// Schedule is cur's installments (read with them) in the domain's form and their statuses,
+// position by position: what package lending's repayment and foreclosure rules take.
+func (cur Loaded) Schedule() ([]lending.Installment, []lending.InstallmentStatus) {
+	insts := make([]lending.Installment, len(cur.Installments))
+	status := make([]lending.InstallmentStatus, len(cur.Installments))
+	for i, in := range cur.Installments {
+		insts[i], status[i] = in.Installment, in.Status
+	}
+	return insts, status
+}
+
 // RepaymentResult is a settled repayment.
 type RepaymentResult struct {
 	Installment Installment
@@ -142,68 +153,125 @@ func (st *LoanStore) Repay(ctx context.Context, led Ledger, cur Loaded, no int, 
 	return RepaymentResult{}, errs.Conflict(CodeConcurrentUpdate, "The loan is being changed by another request; retry.")
 }
 
+// repayOnce is one attempt at Repay on the loan as read in cur: decide what is paid, build
+// the lending writes and the postings, commit them together, and read the ledger's answer
+// (retry true: the loan or installment moved meanwhile, decide again from a fresh read).
 func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no int, penaltyFor PenaltyFor, now time.Time, actor, corr, idemKey string) (RepaymentResult, bool, error) {
-	var inst *Installment
-	for i := range cur.Installments {
-		if cur.Installments[i].No == no {
-			inst = &cur.Installments[i]
-		}
+	rp, err := decideRepayment(ctx, cur, no, penaltyFor)
+	if err != nil {
+		return RepaymentResult{}, false, err
 	}
-	if cur.Loan.State != lending.StateActive {
-		return RepaymentResult{}, false, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s takes no repayments.", cur.Loan.State))
+	items, err := st.repaymentItems(cur, rp, now, actor, corr)
+	if err != nil {
+		return RepaymentResult{}, false, err
 	}
-	if inst == nil {
-		return RepaymentResult{}, false, errs.Validation(errs.Field("installmentNo", "no such installment"))
+	postings, err := repaymentPostings(cur.Loan, rp)
+	if err != nil {
+		return RepaymentResult{}, false, err
 	}
-	if !inst.Status.Unpaid() {
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is %s.", no, inst.Status))
+	committed, err := led.CommitWith(ctx, ledger.Transaction{
+		ID: rp.txID, Type: ledger.TypeRepayment, Postings: postings,
+		Meta: ledger.Meta{LoanID: cur.Loan.ID, InstallmentNo: no, CorrelationID: corr, Actor: actor, IdempotencyKey: idemKey},
+		At:   now,
+	}, items)
+	return rp.outcome(committed, err, now)
+}
+
+// repayment is one attempt's decision: the installment paid, its late penalty, the
+// repayment's transaction ID and whether it is the last installment (the loan closes).
+type repayment struct {
+	inst    Installment
+	penalty decimal.Decimal
+	txID    string
+	paid    int64 // installments paid before this one (the loan's paidCount as read)
+	closing bool
+}
+
+// decideRepayment decides a repayment of installment no from cur: the domain says whether it
+// may be paid (lending.Repayable), penaltyFor prices it (nil: no penalty).
+func decideRepayment(ctx context.Context, cur Loaded, no int, penaltyFor PenaltyFor) (repayment, error) {
+	insts, status := cur.Schedule()
+	at, err := lending.Repayable(cur.Loan.State, insts, status, no)
+	if err != nil {
+		return repayment{}, err
 	}
-	penalty := decimal.Zero
+	rp := repayment{inst: cur.Installments[at], penalty: decimal.Zero, txID: RepaymentTxID(cur.Loan.ID, no),
+		paid: int64(cur.Item.PaidCount)}
+	rp.closing = rp.paid+1 >= int64(cur.Loan.TenureMonths)
 	if penaltyFor != nil {
-		p, err := penaltyFor(ctx, *inst)
-		if err != nil {
-			return RepaymentResult{}, false, err
+		if rp.penalty, err = penaltyFor(ctx, rp.inst); err != nil {
+			return repayment{}, err
 		}
-		penalty = p
 	}
-	txID := RepaymentTxID(cur.Loan.ID, no)
-	extra := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: aws.String(st.table), Key: dynamoitem.Key(LoanPK(cur.Loan.ID), instSK(no)),
+	return rp, nil
+}
+
+// repaymentItems are the lending writes committed with the postings: the installment PAID and
+// the loan's paid count moved on, or, for the last installment, the loan closed with it.
+func (st *LoanStore) repaymentItems(cur Loaded, rp repayment, now time.Time, actor, corr string) ([]types.TransactWriteItem, error) {
+	items := []types.TransactWriteItem{st.markPaidItem(cur.Loan.ID, rp, now, actor, corr)}
+	if !rp.closing {
+		return append(items, st.countPaymentItem(cur.Loan.ID, rp)), nil
+	}
+	closing, err := st.closeOnPaymentItems(cur, rp, now, actor, corr)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, closing...), nil
+}
+
+// markPaidItem sets the installment PAID (with who, when, the transaction and the penalty)
+// and takes it off the EMI job's index, conditional on the status and version read.
+func (st *LoanStore) markPaidItem(loanID string, rp repayment, now time.Time, actor, corr string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(st.table), Key: dynamoitem.Key(LoanPK(loanID), instSK(rp.inst.No)),
 		UpdateExpression: aws.String("SET #status = :paid, paidAt = :at, paidBy = :by, txId = :tx, penalty = :pen, correlationId = :corr, " +
 			"version = :next REMOVE gsi1pk, gsi1sk"),
 		ConditionExpression:      aws.String("#status = :read AND version = :v"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": dynamoitem.S(string(lending.InstPaid)), ":at": dynamoitem.S(dynamoitem.Time(now)),
-			":by": dynamoitem.S(actor), ":tx": dynamoitem.S(txID), ":pen": &types.AttributeValueMemberN{Value: penalty.StringFixed(2)}, ":corr": dynamoitem.S(corr),
-			":read": dynamoitem.S(string(inst.Status)), ":v": dynamoitem.N(inst.Version), ":next": dynamoitem.N(inst.Version + 1)},
-	}}}
-	paid := int64(cur.Item.PaidCount)
-	closing := paid+1 >= int64(cur.Loan.TenureMonths)
-	if closing {
-		c, err := cur.Loan.Transition(lending.ActionClose, actor, "last installment paid", corr, now)
-		if err != nil {
-			return RepaymentResult{}, false, err
-		}
-		items, err := st.transitionItemsWith(cur, c, "paidCount = :paidNew", "rev :one")
-		if err != nil {
-			return RepaymentResult{}, false, err
-		}
-		u := items[0].Update
-		u.ConditionExpression = aws.String(*u.ConditionExpression + " AND paidCount = :paidOld")
-		u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = dynamoitem.N(paid+1), dynamoitem.N(paid), dynamoitem.N(1)
-		extra = append(extra, items...)
-	} else {
-		extra = append(extra, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(st.table), Key: loanKey(cur.Loan.ID),
-			UpdateExpression:          aws.String("SET paidCount = :paidNew ADD rev :one"),
-			ConditionExpression:       aws.String("#state = :active AND paidCount = :paidOld"),
-			ExpressionAttributeNames:  map[string]string{"#state": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": dynamoitem.N(paid + 1), ":paidOld": dynamoitem.N(paid), ":one": dynamoitem.N(1), ":active": dynamoitem.S(string(lending.StateActive))},
-		}})
-	}
-	wallet, acct, err := accounts(cur.Loan)
+			":by": dynamoitem.S(actor), ":tx": dynamoitem.S(rp.txID), ":pen": &types.AttributeValueMemberN{Value: rp.penalty.StringFixed(2)}, ":corr": dynamoitem.S(corr),
+			":read": dynamoitem.S(string(rp.inst.Status)), ":v": dynamoitem.N(rp.inst.Version), ":next": dynamoitem.N(rp.inst.Version + 1)},
+	}}
+}
+
+// countPaymentItem moves an ACTIVE loan's paid count on by one (conditional on the count
+// read) and its rev, which invalidates foreclosure quotes given before.
+func (st *LoanStore) countPaymentItem(loanID string, rp repayment) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(st.table), Key: loanKey(loanID),
+		UpdateExpression:          aws.String("SET paidCount = :paidNew ADD rev :one"),
+		ConditionExpression:       aws.String("#state = :active AND paidCount = :paidOld"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paidNew": dynamoitem.N(rp.paid + 1), ":paidOld": dynamoitem.N(rp.paid), ":one": dynamoitem.N(1), ":active": dynamoitem.S(string(lending.StateActive))},
+	}}
+}
+
+// closeOnPaymentItems close the loan as its last installment is paid: the ACTIVE → CLOSED
+// transition (timeline entry, open-loan slot released) with the paid count and rev moved on in
+// the same loan update, conditional on the version and the count read.
+func (st *LoanStore) closeOnPaymentItems(cur Loaded, rp repayment, now time.Time, actor, corr string) ([]types.TransactWriteItem, error) {
+	c, err := cur.Loan.Transition(lending.ActionClose, actor, "last installment paid", corr, now)
 	if err != nil {
-		return RepaymentResult{}, false, err
+		return nil, err
+	}
+	items, err := st.transitionItemsWith(cur, c, "paidCount = :paidNew", "rev :one")
+	if err != nil {
+		return nil, err
+	}
+	u := items[0].Update
+	u.ConditionExpression = aws.String(*u.ConditionExpression + " AND paidCount = :paidOld")
+	u.ExpressionAttributeValues[":paidNew"], u.ExpressionAttributeValues[":paidOld"], u.ExpressionAttributeValues[":one"] = dynamoitem.N(rp.paid+1), dynamoitem.N(rp.paid), dynamoitem.N(1)
+	return items, nil
+}
+
+// repaymentPostings take the installment and its penalty from the borrower's wallet: the
+// principal to the loan, the interest to interest income, the penalty to penalty income; a
+// zero part posts nothing, and an installment with nothing to pay is not payable.
+func repaymentPostings(l lending.Loan, rp repayment) ([]ledger.Posting, error) {
+	wallet, acct, err := accounts(l)
+	if err != nil {
+		return nil, err
 	}
 	var postings []ledger.Posting
 	add := func(to ledger.Account, amt decimal.Decimal) {
@@ -211,26 +279,29 @@ func (st *LoanStore) repayOnce(ctx context.Context, led Ledger, cur Loaded, no i
 			postings = append(postings, ledger.Posting{From: wallet, To: to, Amount: amt})
 		}
 	}
-	add(acct, inst.Principal)
-	add(ledger.InterestIncome, inst.Interest)
-	add(ledger.PenaltyIncome, penalty)
+	add(acct, rp.inst.Principal)
+	add(ledger.InterestIncome, rp.inst.Interest)
+	add(ledger.PenaltyIncome, rp.penalty)
 	if len(postings) == 0 {
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", no))
+		return nil, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d has nothing to pay.", rp.inst.No))
 	}
-	committed, err := led.CommitWith(ctx, ledger.Transaction{
-		ID: txID, Type: ledger.TypeRepayment, Postings: postings,
-		Meta: ledger.Meta{LoanID: cur.Loan.ID, InstallmentNo: no, CorrelationID: corr, Actor: actor, IdempotencyKey: idemKey},
-		At:   now,
-	}, extra)
+	return postings, nil
+}
+
+// outcome reads the ledger's answer to the repayment's commit: committed, the paid
+// installment; the transaction already in the ledger, another request paid it
+// (installment_not_payable); a lending condition failed, retry from a fresh read.
+func (rp repayment) outcome(committed ledgerstore.Committed, err error, now time.Time) (RepaymentResult, bool, error) {
 	switch {
 	case err == nil && committed.Replayed, errors.Is(err, ledger.ErrTransactionIDReuse):
 		// Another request paid this installment (its repayment is in the ledger, and its state
 		// change went in with it).
-		return RepaymentResult{}, false, errs.Conflict(CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", no))
+		return RepaymentResult{}, false, errs.Conflict(lending.CodeNotPayable, fmt.Sprintf("Installment %d is already paid.", rp.inst.No))
 	case err == nil:
-		done := *inst
-		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, penalty, txID, dynamoitem.Time(now)
-		return RepaymentResult{Installment: done, TxID: txID, Penalty: penalty, Total: inst.Amount.Add(penalty), Closed: closing, Committed: committed}, false, nil
+		done := rp.inst
+		done.Status, done.Penalty, done.TxID, done.PaidAt = lending.InstPaid, rp.penalty, rp.txID, dynamoitem.Time(now)
+		return RepaymentResult{Installment: done, TxID: rp.txID, Penalty: rp.penalty, Total: rp.inst.Amount.Add(rp.penalty),
+			Closed: rp.closing, Committed: committed}, false, nil
 	case errors.Is(err, ledgerstore.ErrExtraConditionFailed):
 		return RepaymentResult{}, true, nil // the installment or the loan moved: decide again from a fresh read
 	}
@@ -258,11 +329,7 @@ func QuoteFor(cur Loaded, today clock.Date, cal clock.Calendar, creditScore int)
 	if cur.Loan.State != lending.StateActive {
 		return QuoteView{}, errs.Conflict(lending.CodeIllegalTransition, fmt.Sprintf("A loan in state %s cannot be foreclosed.", cur.Loan.State))
 	}
-	insts := make([]lending.Installment, len(cur.Installments))
-	status := make([]lending.InstallmentStatus, len(cur.Installments))
-	for i, in := range cur.Installments {
-		insts[i], status[i] = in.Installment, in.Status
-	}
+	insts, status := cur.Schedule()
 	q := lending.ForeclosureQuote(cur.Loan.DisbursedOn, cur.Loan.AnnualRate, insts, status, today, creditScore)
 	id := ledger.DeriveID("fq", cur.Loan.ID, itoa(cur.Item.Rev), today.String(), q.Total.StringFixed(2))
 	return QuoteView{ID: id, LoanID: cur.Loan.ID, Quote: q, ValidUntil: cal.EndOf(today), Rev: cur.Item.Rev}, nil

@@ -342,7 +342,7 @@ func (w *Worker) autoDebit(ctx context.Context, in lendingstore.Installment, tod
 		return true, nil
 	}
 	switch errs.CodeOf(err) {
-	case ledger.CodeInsufficientFunds, lendingstore.CodeNotPayable, lending.CodeIllegalTransition, lendingstore.CodeConcurrentUpdate:
+	case ledger.CodeInsufficientFunds, lending.CodeNotPayable, lending.CodeIllegalTransition, lendingstore.CodeConcurrentUpdate:
 		return false, nil
 	}
 	return false, err
