@@ -63,7 +63,6 @@ func FuzzLimit(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	c := For("audit", "alice", "loan.approve")
 	b64 := base64.RawURLEncoding.EncodeToString
-	b := c.bind
 	for _, p := range []any{pos{Seq: 9}, pos{Seq: 1, Day: "2025-01-31", Key: Key{"pk": "DAY#2025-01-31", "sk": "x"}}, uint64(3)} {
 		s, err := c.Encode(p)
 		if err != nil {
@@ -72,13 +71,14 @@ func FuzzDecode(f *testing.F) {
 		f.Add(s)
 	}
 	for _, s := range []string{
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":{"seq":9}}`)),
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":{"seq":9,"seq":1}}`)),
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":{"seq":9,"k":{"pk":"a","pk":"b"}}}`)),
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":{"seq":9}} `)),
-		b64([]byte(`{"v":1,"l":"loans","b":"` + b + `","p":{"seq":9}}`)),
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":{"Seq":9}}`)),
-		b64([]byte(`{"v":1,"l":"audit","b":"` + b + `","p":null}`)),
+		b64([]byte(envOf(c, `{"seq":9}`))),
+		b64([]byte(envOf(c, `{"seq":9,"seq":1}`))),
+		b64([]byte(envOf(c, `{"seq":9,"k":{"pk":"a","pk":"b"}}`))),
+		b64([]byte(envOf(c, `{"seq":9}`) + " ")),
+		b64([]byte(envOf(For("loans", "alice", "loan.approve"), `{"seq":9}`))),
+		b64([]byte(envOf(c, `{"Seq":9}`))),
+		b64([]byte(envOf(c, `null`))),
+		b64([]byte(envOf(c, `{"seq":9,"x":{}}`))),
 		b64([]byte(`{"pk":"LOAN#1","sk":"LOAN","gsi2pk":"REVIEW","gsi2sk":"LOAN#x#1"}`)),
 		b64([]byte(`ledger.v1.42`)),
 		"", "!!", "bm90IGpzb24", strings.Repeat("A", MaxCursor+1),

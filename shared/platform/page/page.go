@@ -7,9 +7,12 @@
 // exactly what Encode would have written is the one answer errs.InvalidCursor() (400
 // invalid_cursor naming `cursor`).
 //
-// The cursor is not signed: the binding stops replay on another list, and the list still
-// checks that the position lies inside itself (Key.Fits, or its own check), so a forged
-// position can never reach outside the list nor make DynamoDB refuse the query.
+// A cursor carries a check value over its list, binding and position, so any edit of it is
+// refused. The check is a hash, not a signature (the platform's configuration holds no
+// secrets): a client that reads this code can recompute it, but only for a list it may read
+// anyway, so each list still checks that the position lies inside itself (Key.Fits, or its
+// own bounds) and a forged position can never reach outside the list nor make DynamoDB refuse
+// the query.
 package page
 
 import (
@@ -55,30 +58,45 @@ const version = 1
 
 // Cursor is the cursor codec of one list, as selected by one request.
 type Cursor struct {
-	list string
-	bind string // base64url of a hash of the list's name and binding
+	list    string
+	binding []string
 }
 
 // For is the codec of the list named list (e.g. "loans") selected by binding: the values that
 // pick this list among its kind (the caller's ID, a loan ID, the query's filters), in a fixed
 // order. A cursor only decodes under the same name and binding it was encoded with.
 func For(list string, binding ...string) Cursor {
-	h := sha256.New()
-	var n [8]byte
-	for _, s := range append([]string{list}, binding...) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s))) // length-prefixed: ("ab","c") ≠ ("a","bc")
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	return Cursor{list: list, bind: base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])}
+	return Cursor{list: list, binding: append([]string(nil), binding...)}
 }
 
-// envelope is a cursor before base64url: format version, list, binding, position.
+// envelope is a cursor before base64url: format version, list, position, check value.
 type envelope struct {
 	V int             `json:"v"`
 	L string          `json:"l"`
-	B string          `json:"b"`
 	P json.RawMessage `json:"p"`
+	C string          `json:"c"`
+}
+
+// check is the check value of position p (its JSON) on this list: a hash of the version, the
+// list's name, its binding and p, each length-prefixed so that no two differ only in where
+// one value ends and the next begins.
+func (c Cursor) check(p []byte) string {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(strconv.Itoa(version)))
+	field([]byte(c.list))
+	binary.BigEndian.PutUint64(n[:], uint64(len(c.binding)))
+	h.Write(n[:])
+	for _, b := range c.binding {
+		field([]byte(b))
+	}
+	field(p)
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:15])
 }
 
 // Encode is the cursor of position pos on this list. pos must encode to a JSON value other
@@ -91,7 +109,7 @@ func (c Cursor) Encode(pos any) (string, error) {
 	if bytes.Equal(p, []byte("null")) {
 		return "", fmt.Errorf("page: %s position %T encodes to null", c.list, pos)
 	}
-	b, err := json.Marshal(envelope{V: version, L: c.list, B: c.bind, P: p})
+	b, err := json.Marshal(envelope{V: version, L: c.list, P: p, C: c.check(p)})
 	if err != nil {
 		return "", fmt.Errorf("page: encode %s cursor: %w", c.list, err)
 	}
@@ -103,9 +121,9 @@ func (c Cursor) Encode(pos any) (string, error) {
 }
 
 // Decode reads cursor s into pos (a non-nil pointer). Anything but a cursor Encode made on
-// this list with this binding — wrong list or binding, edited, truncated, oversize, not
-// base64url, unknown or duplicate fields, trailing data, any spelling Encode would not write —
-// is errs.InvalidCursor(). Decode does not know whether the position lies inside the list: the
+// this list with this binding — wrong list or binding, edited (the check value fails),
+// truncated, oversize, not base64url, unknown or duplicate fields, trailing data, any spelling
+// Encode would not write — is errs.InvalidCursor(). Decode does not know whether the position lies inside the list: the
 // caller checks that (Key.Fits, or its own bounds).
 func (c Cursor) Decode(s string, pos any) error {
 	if rv := reflect.ValueOf(pos); rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -127,10 +145,10 @@ func (c Cursor) Decode(s string, pos any) error {
 		return invalid("version %d", env.V)
 	case env.L != c.list:
 		return invalid("a cursor of list %q, not %q", env.L, c.list)
-	case env.B != c.bind:
-		return invalid("a cursor of another %q list", c.list)
 	case len(env.P) == 0 || bytes.Equal(env.P, []byte("null")):
 		return invalid("no position")
+	case env.C != c.check(env.P):
+		return invalid("check value fails: edited, or a cursor of another %q list", c.list)
 	}
 	if err := strictJSON(env.P, pos); err != nil {
 		return invalid("position: %v", err)

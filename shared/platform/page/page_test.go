@@ -124,16 +124,22 @@ func TestNextAndParse(t *testing.T) {
 	}
 }
 
+// envOf is the envelope of position p (JSON) on c, as Encode writes it, with its check value
+// right: the cases below each break one rule and only that one.
+func envOf(c Cursor, p string) string {
+	return `{"v":1,"l":"` + c.list + `","p":` + p + `,"c":"` + c.check([]byte(p)) + `"}`
+}
+
 // TestCursorRefusesWhatItDidNotIssue: every way a cursor can be not this list's own, with the
 // one error, word for word.
 func TestCursorRefusesWhatItDidNotIssue(t *testing.T) {
 	c := For("audit", "alice", "loan.approve")
 	good := mustEncode(t, c, pos{Seq: 9, Day: "2025-01-31"})
-	b := For("audit", "alice", "loan.approve").bind
-	env := func(p string) string { return `{"v":1,"l":"audit","b":"` + b + `","p":` + p + `}` }
-	if raw(env(`{"seq":9,"d":"2025-01-31"}`)) != good {
+	if raw(envOf(c, `{"seq":9,"d":"2025-01-31"}`)) != good {
 		t.Fatal("the hand-written envelope below is not what Encode writes; fix the test")
 	}
+	env := func(p string) string { return envOf(c, p) }
+	chk := c.check([]byte(`{"seq":9}`))
 	bad := map[string]string{
 		"empty":                "",
 		"oversize":             strings.Repeat("A", MaxCursor+1),
@@ -141,7 +147,7 @@ func TestCursorRefusesWhatItDidNotIssue(t *testing.T) {
 		"html":                 "<script>alert(1)</script>",
 		"traversal":            "../../etc/passwd",
 		"padded":               good + "==",
-		"standard base64":      base64.StdEncoding.EncodeToString([]byte(env(`{"seq":9,"d":"2025-01-31"}`))),
+		"standard base64":      base64.StdEncoding.EncodeToString([]byte(env(`{"seq":9,"d":"2025-01-31/?"}`))),
 		"newline inside":       good[:10] + "\n" + good[10:],
 		"not JSON":             raw("not json"),
 		"JSON null":            raw("null"),
@@ -152,25 +158,27 @@ func TestCursorRefusesWhatItDidNotIssue(t *testing.T) {
 		"another version":      raw(strings.Replace(env(`{"seq":9}`), `"v":1`, `"v":2`, 1)),
 		"another list name":    raw(strings.Replace(env(`{"seq":9}`), `"l":"audit"`, `"l":"loans"`, 1)),
 		"list name edited":     raw(strings.Replace(env(`{"seq":9}`), `"l":"audit"`, `"l":"Audit"`, 1)),
-		"binding edited":       raw(strings.Replace(env(`{"seq":9}`), b, "A"+b[1:], 1)),
-		"no binding":           raw(`{"v":1,"l":"audit","p":{"seq":9}}`),
-		"no position":          raw(`{"v":1,"l":"audit","b":"` + b + `"}`),
+		"position edited":      raw(strings.Replace(env(`{"seq":9}`), `"seq":9`, `"seq":8`, 1)),
+		"check edited":         raw(strings.Replace(env(`{"seq":9}`), chk, "A"+chk[1:], 1)),
+		"no check":             raw(`{"v":1,"l":"audit","p":{"seq":9}}`),
+		"no position":          raw(`{"v":1,"l":"audit","c":"` + chk + `"}`),
 		"null position":        raw(env(`null`)),
-		"unknown envelope key": raw(`{"v":1,"l":"audit","b":"` + b + `","p":{"seq":9},"x":1}`),
+		"unknown envelope key": raw(`{"v":1,"l":"audit","p":{"seq":9},"c":"` + chk + `","x":1}`),
 		"unknown position key": raw(env(`{"seq":9,"admin":true}`)),
 		"position of a type":   raw(env(`{"seq":"9"}`)),
 		"negative seq":         raw(env(`{"seq":-1}`)),
 		"float seq":            raw(env(`{"seq":9.0}`)),
 		"trailing data":        raw(env(`{"seq":9}`) + `{}`),
 		"trailing space":       raw(env(`{"seq":9}`) + ` `),
-		"space inside":         raw(`{"v":1, "l":"audit","b":"` + b + `","p":{"seq":9}}`),
+		"space inside":         raw(strings.Replace(env(`{"seq":9}`), `"v":1,`, `"v":1, `, 1)),
+		"space in position":    raw(env(`{"seq": 9}`)),
 		"duplicate field":      raw(env(`{"seq":1,"seq":9}`)),
-		"duplicate envelope":   raw(`{"v":1,"l":"loans","l":"audit","b":"` + b + `","p":{"seq":9}}`),
+		"duplicate envelope":   raw(strings.Replace(env(`{"seq":9}`), `"l":"audit"`, `"l":"loans","l":"audit"`, 1)),
 		"field name case":      raw(env(`{"SEQ":9}`)),
-		"envelope case":        raw(`{"V":1,"l":"audit","b":"` + b + `","p":{"seq":9}}`),
+		"envelope case":        raw(strings.Replace(env(`{"seq":9}`), `"v":1`, `"V":1`, 1)),
 		"explicit empty field": raw(env(`{"seq":9,"d":""}`)),
 		"escaped ascii":        raw(env(`{"seq":9,"d":"\u0032025-01-31"}`)),
-		"fields out of order":  raw(`{"l":"audit","v":1,"b":"` + b + `","p":{"seq":9}}`),
+		"fields out of order":  raw(`{"l":"audit","v":1,"p":{"seq":9},"c":"` + chk + `"}`),
 	}
 	for i := 1; i < len(good); i++ {
 		bad[fmt.Sprintf("truncated to %d", i)] = good[:i]
@@ -205,39 +213,23 @@ func TestCursorRefusesWhatItDidNotIssue(t *testing.T) {
 	}
 }
 
-// TestTamperedCursors: changing any one character of a cursor never yields a cursor of
-// another list or binding, never panics, and whatever still decodes is a canonical cursor of
-// this very list (a position the list then checks, like any other).
+// TestTamperedCursors: changing any one character of a cursor — in its list, its position,
+// its check value or its base64 — is refused, never panics.
 func TestTamperedCursors(t *testing.T) {
 	c := For("loans", "alice")
 	good := mustEncode(t, c, Key{"pk": "LOAN#1", "sk": "LOAN", "gsi1pk": "LOANS#alice", "gsi1sk": "2025#1"})
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	accepted := 0
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.%"
 	for i := range good {
-		for _, r := range alphabet + "+/=.%" {
+		for _, r := range alphabet {
 			if byte(r) == good[i] {
 				continue
 			}
 			s := good[:i] + string(r) + good[i+1:]
 			var k Key
-			err := c.Decode(s, &k)
-			if err != nil {
-				if !isInvalidCursor(err) {
-					t.Fatalf("%q: %v", s, err)
-				}
-				continue
-			}
-			accepted++
-			if again, _ := c.Encode(k); again != s {
-				t.Fatalf("%q decoded to %v, which is not its canonical form", s, k)
-			}
-			if For("loans", "bob").Decode(s, &k) == nil || For("approvals").Decode(s, &k) == nil {
-				t.Fatalf("%q crosses lists", s)
+			if err := c.Decode(s, &k); !isInvalidCursor(err) {
+				t.Fatalf("%q (character %d of %q changed) accepted as %v: %v", s, i, good, k, err)
 			}
 		}
-	}
-	if accepted == len(good)*len(alphabet) {
-		t.Fatal("no tampering was refused")
 	}
 }
 
@@ -305,7 +297,7 @@ func TestKeyCursorsAndSpec(t *testing.T) {
 		"extra attribute":   enc(map[string]types.AttributeValue{"pk": s("a"), "sk": s("b"), "gsi2pk": s("REVIEW"), "gsi2sk": s("c"), "x": s("d")}),
 		"renamed attribute": enc(map[string]types.AttributeValue{"pk": s("a"), "sk": s("b"), "gsi2pk": s("REVIEW"), "gsi1sk": s("c")}),
 		"empty attribute":   enc(map[string]types.AttributeValue{"pk": s(""), "sk": s("b"), "gsi2pk": s("REVIEW"), "gsi2sk": s("c")}),
-		"number attribute":  raw(`{"v":1,"l":"key","b":"` + For(keyList).bind + `","p":{"gsi2pk":"REVIEW","gsi2sk":"c","pk":1,"sk":"b"}}`),
+		"number attribute":  raw(envOf(For(keyList), `{"gsi2pk":"REVIEW","gsi2sk":"c","pk":1,"sk":"b"}`)),
 		"not base64":        "!!",
 		"oversize":          strings.Repeat("A", MaxCursor+1),
 	} {
