@@ -336,15 +336,3 @@ func strictJSON(b []byte, v any) error {
 	}
 	return nil
 }
-
-// Encode is the cursor of a Spec without List ending with LastEvaluatedKey key.
-//
-// Deprecated: use Spec.Next or Cursor.NextKey.
-func Encode(key map[string]types.AttributeValue) (*string, error) { return For(keyList).NextKey(key) }
-
-// Decode reads the `cursor` of a Spec without List (see Cursor.StartKey).
-//
-// Deprecated: use Spec.Parse or Cursor.StartKey.
-func Decode(q map[string]string, bound map[string]string, keys ...string) (map[string]types.AttributeValue, error) {
-	return For(keyList).StartKey(q, keys, bound)
-}
