@@ -123,8 +123,8 @@ func (c Cursor) Encode(pos any) (string, error) {
 // Decode reads cursor s into pos (a non-nil pointer). Anything but a cursor Encode made on
 // this list with this binding — wrong list or binding, edited (the check value fails),
 // truncated, oversize, not base64url, unknown or duplicate fields, trailing data, any spelling
-// Encode would not write — is errs.InvalidCursor(). Decode does not know whether the position lies inside the list: the
-// caller checks that (Key.Fits, or its own bounds).
+// Encode would not write — is errs.InvalidCursor(). Decode does not know whether the position
+// lies inside the list: the caller checks that (Key.Fits, or its own bounds).
 func (c Cursor) Decode(s string, pos any) error {
 	if rv := reflect.ValueOf(pos); rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("page: decode %s cursor into %T, not a non-nil pointer", c.list, pos)
