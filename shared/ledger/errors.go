@@ -34,8 +34,6 @@ const (
 	CodeInconsistent = "ledger_inconsistent"
 	// CodeNotFound: no such transaction (or digest).
 	CodeNotFound = errs.CodeNotFound
-	// CodeInvalidCursor: a page cursor that this ledger did not issue.
-	CodeInvalidCursor = errs.CodeInvalidCursor
 	// CodeDigestConflict: another digest run recorded the next digest first.
 	CodeDigestConflict = "digest_conflict"
 )
@@ -59,7 +57,6 @@ var (
 	ErrInconsistent = errs.New(errs.KindInternal, CodeInconsistent,
 		"The account's stored chain is inconsistent, so nothing was written. Quote the correlation ID.")
 	ErrNotFound       = errs.NotFound("")
-	ErrInvalidCursor  = errs.InvalidCursor()
 	ErrDigestConflict = errs.Conflict(CodeDigestConflict, "Another digest run recorded this digest.")
 )
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"holdfast/shared/clinic"
+	"holdfast/shared/clinic/clinicstore"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
@@ -59,7 +60,12 @@ func CreateDoctor(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}, nil
 }
 
-// ListDoctors builds GET /api/v1/doctors?limit=&cursor=.
+// doctorsPage is the paging of GET /api/v1/doctors: limit 1..100, default 50, one Query of
+// gsi1 DOCTORS per page.
+var doctorsPage = page.Spec{Default: 50, Max: 100, Bound: map[string]string{"gsi1pk": clinicstore.DoctorsIndexPK},
+	Keys: clinicstore.DoctorKeys, List: "doctors"}
+
+// ListDoctors builds GET /api/v1/doctors?limit=&cursor=: the doctors in registration order.
 func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	st, err := store(d)
 	if err != nil {
@@ -70,11 +76,11 @@ func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		limit, err := page.Limit(q, 50, 100)
+		limit, start, err := doctorsPage.Parse(q)
 		if err != nil {
 			return nil, err
 		}
-		result, err := st.Doctors(r.Context(), limit, q["cursor"])
+		result, err := st.Doctors(r.Context(), limit, start)
 		if err != nil {
 			return nil, err
 		}
@@ -85,8 +91,8 @@ func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		for _, doc := range result.Items {
 			out.Items = append(out.Items, viewDoctor(doc))
 		}
-		if result.NextCursor != "" {
-			out.NextCursor = &result.NextCursor
+		if out.NextCursor, err = doctorsPage.Next(result.Last); err != nil {
+			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, out)
 	}, nil

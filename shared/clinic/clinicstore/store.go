@@ -16,7 +16,6 @@ import (
 	"holdfast/shared/platform/correlation"
 	"holdfast/shared/platform/dynamoitem"
 	"holdfast/shared/platform/errs"
-	"holdfast/shared/platform/page"
 	"holdfast/shared/platform/retry"
 )
 
@@ -69,31 +68,33 @@ func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
 	return doctorFromItem(out.Item)
 }
 
-// DoctorPage is one page of doctors.
+// DoctorPage is one page of doctors and the LastEvaluatedKey that continues it (nil on the
+// last page).
 type DoctorPage struct {
-	Items      []clinic.Doctor
-	NextCursor string
+	Items []clinic.Doctor
+	Last  map[string]types.AttributeValue
 }
 
-// Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page; cursor
-// is the previous page's NextCursor (invalid_cursor when it is not one this list issued).
-func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorPage, error) {
+// DoctorsIndexPK is the gsi1 partition listing every doctor, and DoctorKeys the attributes of
+// the list's LastEvaluatedKey: an ExclusiveStartKey of Doctors must have exactly these, with
+// gsi1pk = DoctorsIndexPK.
+const DoctorsIndexPK = doctorsGSI
+
+// DoctorKeys: see DoctorsIndexPK.
+var DoctorKeys = []string{"pk", "sk", "gsi1pk", "gsi1sk"}
+
+// Doctors lists doctors in registration order through gsi1 (DOCTORS), limit per page, from
+// ExclusiveStartKey start (nil: the first page; else a previous page's Last).
+func (st *Store) Doctors(ctx context.Context, limit int, start map[string]types.AttributeValue) (DoctorPage, error) {
 	in := &dynamodb.QueryInput{TableName: &st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(doctorsGSI)},
-		Limit:                     aws.Int32(int32(limit))}
-	if cursor != "" {
-		start, err := page.Decode(map[string]string{"cursor": cursor}, map[string]string{"gsi1pk": doctorsGSI}, "pk", "sk", "gsi1pk", "gsi1sk")
-		if err != nil {
-			return DoctorPage{}, err
-		}
-		in.ExclusiveStartKey = start
-	}
+		Limit:                     aws.Int32(int32(limit)), ExclusiveStartKey: start}
 	out, err := st.db.Query(ctx, in)
 	if err != nil {
 		return DoctorPage{}, fmt.Errorf("list doctors: %w", err)
 	}
-	result := DoctorPage{Items: []clinic.Doctor{}}
+	result := DoctorPage{Items: []clinic.Doctor{}, Last: out.LastEvaluatedKey}
 	for _, it := range out.Items {
 		d, err := doctorFromItem(it)
 		if err != nil {
@@ -101,12 +102,8 @@ func (st *Store) Doctors(ctx context.Context, limit int, cursor string) (DoctorP
 		}
 		result.Items = append(result.Items, d)
 	}
-	next, err := page.Encode(out.LastEvaluatedKey)
-	if err != nil {
-		return DoctorPage{}, err
-	}
-	if next != nil {
-		result.NextCursor = *next
+	if len(result.Last) == 0 {
+		result.Last = nil
 	}
 	return result, nil
 }

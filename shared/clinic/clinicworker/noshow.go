@@ -7,6 +7,7 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicstore"
@@ -38,9 +39,9 @@ func (j *NoShowJob) Handle(ctx context.Context, _ lambdaevents.CloudWatchEvent) 
 	now := j.Clock.Now(ctx)
 	date := j.Calendar.DateOf(now)
 	res := NoShowResult{AsOf: now.UTC().Format(time.RFC3339Nano), Date: date.String()}
-	cursor := ""
+	var start map[string]types.AttributeValue
 	for {
-		page, err := j.Store.Doctors(ctx, 100, cursor)
+		page, err := j.Store.Doctors(ctx, 100, start)
 		if err != nil {
 			return res, err
 		}
@@ -62,10 +63,10 @@ func (j *NoShowJob) Handle(ctx context.Context, _ lambdaevents.CloudWatchEvent) 
 				res.Marked += marked
 			}
 		}
-		if page.NextCursor == "" {
+		if page.Last == nil {
 			break
 		}
-		cursor = page.NextCursor
+		start = page.Last
 	}
 	j.Log.InfoContext(ctx, "no-show run", "date", res.Date, "doctors", res.Doctors, "marked", res.Marked)
 	return res, nil

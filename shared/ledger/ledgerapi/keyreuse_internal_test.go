@@ -26,7 +26,6 @@ func TestLedgerProblemMapsEveryCode(t *testing.T) {
 		{ledger.ErrOutcomeUnknown, 503, "ledger_outcome_unknown"},
 		{ledger.ErrInconsistent, 500, "ledger_inconsistent"},
 		{ledger.ErrNotFound, 404, errs.CodeNotFound},
-		{ledger.ErrInvalidCursor, 400, errs.CodeInvalidCursor},
 		{ledger.ErrInvalidAccount, 400, ledger.CodeInvalidAccount},
 		{ledger.ErrDigestConflict, 409, "digest_conflict"},
 		{ledger.ErrInvalidTransaction, 500, ledger.CodeInvalidTransaction},

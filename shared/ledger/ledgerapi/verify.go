@@ -2,10 +2,7 @@ package ledgerapi
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerstore"
@@ -78,30 +75,16 @@ type DigestsView struct {
 	NextCursor *string      `json:"nextCursor"`
 }
 
-const digestCursorPrefix = "digests.v1."
-
-func encodeDigestCursor(before uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(digestCursorPrefix + strconv.FormatUint(before, 10)))
+// digestPos is where a page of digests ends: the next page lists the digests below Before.
+type digestPos struct {
+	Before uint64 `json:"before"`
 }
 
-func decodeDigestCursor(c string) (uint64, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, false
-	}
-	rest, ok := strings.CutPrefix(string(raw), digestCursorPrefix)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(rest, 10, 64)
-	if err != nil || n < 2 || strconv.FormatUint(n, 10) != rest {
-		return 0, false
-	}
-	return n, true
-}
+// digestCursor is the cursor codec of the digest list (one list, selected by nothing).
+var digestCursor = page.For("ledger.digests")
 
 // Digests builds GET /api/v1/ledger/digests?cursor=&limit=: the recorded digests, newest
-// first (admin, auditor).
+// first (admin, auditor); limit 1..100, default 20, the page read by seq range.
 func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	store, err := newStore(d)
 	if err != nil {
@@ -119,10 +102,14 @@ func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		}
 		// before: list digests with seq < before.
 		var before uint64
-		if c, ok := q["cursor"]; ok {
-			if before, ok = decodeDigestCursor(c); !ok {
-				return nil, errs.Validation(errs.Field("cursor", "is not a cursor this API issued"))
+		var pos digestPos
+		if ok, err := digestCursor.Parse(q, &pos); err != nil {
+			return nil, err
+		} else if ok {
+			if pos.Before < 2 {
+				return nil, errs.InvalidCursor() // never issued: nothing lies below digest 1
 			}
+			before = pos.Before
 		} else {
 			st, err := store.DigestState(ctx)
 			if err != nil {
@@ -159,8 +146,9 @@ func Digests(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			}
 		}
 		if after > 0 {
-			c := encodeDigestCursor(after + 1)
-			view.NextCursor = &c
+			if view.NextCursor, err = digestCursor.Next(digestPos{Before: after + 1}); err != nil {
+				return nil, err
+			}
 		}
 		return httpapi.JSON(http.StatusOK, view)
 	}, nil

@@ -213,8 +213,19 @@ func GetWallet(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}, nil
 }
 
+// statementPos is where a statement page ends: the next page lists the entries below Before.
+type statementPos struct {
+	Before uint64 `json:"before"`
+}
+
+// statementCursor is the cursor codec of a wallet's statement: bound to the wallet.
+func statementCursor(wallet ledger.Account) page.Cursor {
+	return page.For("wallet.statement", string(wallet))
+}
+
 // Statement builds GET /api/v1/wallet/statement?cursor=&limit=: the caller's chain entries,
-// newest first, each with the running balance after it.
+// newest first, each with the running balance after it; limit 1..200, default 50, one Query
+// per page.
 func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	store, err := newStore(d)
 	if err != nil {
@@ -230,24 +241,30 @@ func Statement(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c, ok := q["cursor"]; ok && c == "" {
-			return nil, errs.Validation(errs.Field("cursor", "is not a cursor this API issued"))
-		}
 		_, wallet, err := callerWallet(ctx)
 		if err != nil {
 			return nil, err
 		}
-		page, err := store.Statement(ctx, wallet, q["cursor"], limit)
+		cur := statementCursor(wallet)
+		var after statementPos
+		if ok, err := cur.Parse(q, &after); err != nil {
+			return nil, err
+		} else if ok && after.Before < 2 {
+			return nil, errs.InvalidCursor() // never issued: nothing lies below seq 1
+		}
+		p, err := store.Statement(ctx, wallet, after.Before, limit)
 		if err != nil {
 			return nil, err
 		}
-		v := StatementView{Account: string(wallet), Items: make([]StatementEntry, 0, len(page.Items))}
-		for _, e := range page.Items {
+		v := StatementView{Account: string(wallet), Items: make([]StatementEntry, 0, len(p.Items))}
+		for _, e := range p.Items {
 			v.Items = append(v.Items, StatementEntry{Seq: e.Seq, TxID: e.TxID, Delta: ledger.FormatAmount(e.Delta),
 				BalanceAfter: ledger.FormatAmount(e.BalanceAfter), At: ledger.FormatTime(e.At), PrevHash: e.PrevHash, Hash: e.Hash})
 		}
-		if page.NextCursor != "" {
-			v.NextCursor = &page.NextCursor
+		if p.Before != 0 {
+			if v.NextCursor, err = cur.Next(statementPos{Before: p.Before}); err != nil {
+				return nil, err
+			}
 		}
 		return httpapi.JSON(http.StatusOK, v)
 	}, nil

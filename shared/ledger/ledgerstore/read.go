@@ -2,10 +2,7 @@ package ledgerstore
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -99,26 +96,23 @@ func (s *Store) Entries(ctx context.Context, a ledger.Account, afterSeq uint64, 
 }
 
 // StatementPage is one page of an account's entries, newest first, each with its running
-// balance, and the opaque cursor of the next page ("" on the last).
+// balance, and where the next page starts: Before, the next page's entries are the ones below
+// it (0 on the last page).
 type StatementPage struct {
-	Items      []ledger.Entry
-	NextCursor string
+	Items  []ledger.Entry
+	Before uint64
 }
 
-// Statement pages an account's entries newest first (GET /api/v1/wallet/statement). cursor is
-// "" for the first page or a NextCursor this store issued; limit 0 means DefaultPageSize.
-func (s *Store) Statement(ctx context.Context, a ledger.Account, cursor string, limit int) (StatementPage, error) {
+// Statement pages an account's entries newest first (GET /api/v1/wallet/statement): those with
+// seq < before, or from the newest when before is 0 (the first page); the next page is
+// Statement(…, page.Before, …). limit 0 means DefaultPageSize.
+func (s *Store) Statement(ctx context.Context, a ledger.Account, before uint64, limit int) (StatementPage, error) {
 	if !a.Physical() {
 		return StatementPage{}, ledger.Fail(ledger.ErrInvalidAccount, "%q is not a wallet, a loan or a system account shard", a)
 	}
 	limit = pageSize(limit)
-	before := ^uint64(0)
-	if cursor != "" {
-		seq, err := decodeCursor(cursor)
-		if err != nil {
-			return StatementPage{}, err
-		}
-		before = seq
+	if before == 0 {
+		before = ^uint64(0)
 	}
 	if before <= 1 {
 		return StatementPage{Items: []ledger.Entry{}}, nil
@@ -148,7 +142,7 @@ func (s *Store) Statement(ctx context.Context, a ledger.Account, cursor string, 
 	}
 	if len(out.LastEvaluatedKey) > 0 && len(page.Items) > 0 {
 		if last := page.Items[len(page.Items)-1].Seq; last > 1 {
-			page.NextCursor = encodeCursor(last)
+			page.Before = last
 		}
 	}
 	return page, nil
@@ -162,28 +156,4 @@ func pageSize(limit int) int {
 		return MaxPageSize
 	}
 	return limit
-}
-
-const cursorPrefix = "ledger.v1."
-
-// encodeCursor makes the opaque cursor of the page that continues below seq.
-func encodeCursor(seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatUint(seq, 10)))
-}
-
-func decodeCursor(c string) (uint64, error) {
-	bad := ledger.ErrInvalidCursor
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, bad
-	}
-	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return 0, bad
-	}
-	seq, err := strconv.ParseUint(rest, 10, 64)
-	if err != nil || seq == 0 || strconv.FormatUint(seq, 10) != rest {
-		return 0, bad
-	}
-	return seq, nil
 }

@@ -79,10 +79,10 @@ func TestStatementPages(t *testing.T) {
 	}
 	ctx := context.Background()
 	var seqs []uint64
-	cursor := ""
+	var before uint64
 	pages := 0
 	for {
-		p, err := s.Statement(ctx, "wallet:u1", cursor, 3)
+		p, err := s.Statement(ctx, "wallet:u1", before, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,20 +93,26 @@ func TestStatementPages(t *testing.T) {
 				t.Errorf("running balance of %d: %s", it.Seq, it.BalanceAfter)
 			}
 		}
-		if p.NextCursor == "" {
+		if p.Before == 0 {
 			break
 		}
-		cursor = p.NextCursor
+		before = p.Before
 	}
 	if !slices.Equal(seqs, []uint64{7, 6, 5, 4, 3, 2, 1}) || pages != 3 {
 		t.Fatalf("statement seqs %v in %d pages", seqs, pages)
 	}
-	for _, bad := range []string{"x", "bGVkZ2VyLnYxLjA", "bGVkZ2VyLnYxLjAx", encodeCursor(5) + "A"} {
-		if _, err := s.Statement(ctx, "wallet:u1", bad, 3); !errors.Is(err, ledger.ErrInvalidCursor) {
-			t.Errorf("cursor %q: %v", bad, err)
+	// A page starts below any seq; nothing lies below 1; above the head is from the newest.
+	for before, want := range map[uint64][]uint64{5: {4, 3, 2}, 2: {1}, 1: nil, 100: {7, 6, 5}} {
+		p, err := s.Statement(ctx, "wallet:u1", before, 3)
+		var got []uint64
+		for _, it := range p.Items {
+			got = append(got, it.Seq)
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("below %d: %v %v, want %v", before, got, err, want)
 		}
 	}
-	if p, err := s.Statement(ctx, "wallet:empty", "", 0); err != nil || len(p.Items) != 0 || p.NextCursor != "" {
+	if p, err := s.Statement(ctx, "wallet:empty", 0, 0); err != nil || len(p.Items) != 0 || p.Before != 0 {
 		t.Fatalf("empty statement %+v %v", p, err)
 	}
 }

@@ -38,7 +38,7 @@ func mayCallApprove(caller identity.Principal) bool {
 
 // reviewPage is the paging of GET /api/v1/approvals.
 var reviewPage = page.Spec{Default: 25, Max: 100, Bound: map[string]string{"gsi2pk": lendingstore.ReviewIndexPK},
-	Keys: []string{"pk", "sk", "gsi2pk", "gsi2sk"}}
+	Keys: []string{"pk", "sk", "gsi2pk", "gsi2sk"}, List: "approvals"}
 
 // ReviewQueue builds GET /api/v1/approvals?limit=&cursor= (approver, admin): the loans awaiting
 // an approval decision, oldest application first.
@@ -54,11 +54,11 @@ func ReviewQueue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		for i, l := range loans {
 			items[i] = reviewItem{loanView: viewLoan(l), CanApprove: mayApprove && l.CanApprove(caller.Subject)}
 		}
-		body, err := page.Body(items, last)
+		next, err := reviewPage.Next(last)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.JSON(http.StatusOK, body)
+		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
 	})
 }
 

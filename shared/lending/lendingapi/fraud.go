@@ -21,9 +21,10 @@ type alertView struct {
 	CreatedAt   string   `json:"createdAt"`
 }
 
-// alertsPage is the paging of GET /api/v1/fraud/alerts.
+// alertsPage is the paging of GET /api/v1/fraud/alerts: limit 1..200, default 50, one Query
+// of gsi1 FRAUDALERTS per page.
 var alertsPage = page.Spec{Default: 50, Max: 200, Bound: map[string]string{"gsi1pk": lendingstore.AlertsIndexPK},
-	Keys: []string{"pk", "sk", "gsi1pk", "gsi1sk"}}
+	Keys: []string{"pk", "sk", "gsi1pk", "gsi1sk"}, List: "fraud.alerts"}
 
 // FraudAlerts builds GET /api/v1/fraud/alerts?limit=&cursor= (admin): newest first.
 func FraudAlerts(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
@@ -37,10 +38,10 @@ func FraudAlerts(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			out[i] = alertView{AlertID: a.AlertID, UserID: a.UserID, WindowStart: a.WindowStart, WindowEnd: a.WindowEnd,
 				Count: a.Count, TxIDs: a.TxIDs, CreatedAt: a.CreatedAt}
 		}
-		body, err := page.Body(out, last)
+		next, err := alertsPage.Next(last)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.JSON(http.StatusOK, body)
+		return httpapi.JSON(http.StatusOK, map[string]any{"items": out, "nextCursor": next})
 	})
 }

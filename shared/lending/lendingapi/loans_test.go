@@ -79,7 +79,8 @@ func loanSetup(t *testing.T) *loanEnv {
 		"POST /api/v1/loans/{id}/reject": lendingapi.Reject, "POST /api/v1/loans/{id}/cancel": lendingapi.Cancel,
 		"POST /api/v1/loans/{id}/repayments": lendingapi.Repay, "POST /api/v1/loans/{id}/foreclosure": lendingapi.Foreclose,
 		"GET /api/v1/loans/{id}": lendingapi.GetLoan, "GET /api/v1/loan-calculator": lendingapi.Calculator,
-		"GET /api/v1/approvals": lendingapi.ReviewQueue,
+		"GET /api/v1/approvals": lendingapi.ReviewQueue, "GET /api/v1/loans": lendingapi.ListLoans,
+		"GET /api/v1/loans/{id}/timeline": lendingapi.Timeline, "GET /api/v1/fraud/alerts": lendingapi.FraudAlerts,
 	} {
 		fn, err := lambdahttp.New(context.Background(), rk, e.d, b)
 		if err != nil {

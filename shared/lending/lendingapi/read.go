@@ -6,10 +6,13 @@ import (
 	"time"
 
 	"holdfast/shared/lending"
+	"holdfast/shared/lending/lendingstore"
 	"holdfast/shared/money"
 	"holdfast/shared/platform/authz"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/identity"
+	"holdfast/shared/platform/page"
 )
 
 // loanView is the wire form of a loan.
@@ -62,7 +65,16 @@ func GetLoan(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	})
 }
 
-// ListLoans builds GET /api/v1/loans: the caller's loans, newest first.
+// Page sizes of the caller's loans and of a loan's timeline.
+const (
+	DefaultLoansLimit    = 25
+	MaxLoansLimit        = 100
+	DefaultTimelineLimit = 50
+	MaxTimelineLimit     = 100
+)
+
+// ListLoans builds GET /api/v1/loans?limit=&cursor=: the caller's loans, newest first; one
+// Query of the caller's gsi1 partition per page, the cursor bound to the caller.
 func ListLoans(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	x, err := newDeps(d, false)
 	if err != nil {
@@ -70,14 +82,24 @@ func ListLoans(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
 		ctx := r.Context()
-		if _, err := httpapi.Query(r); err != nil {
+		q, err := httpapi.Query(r, "limit", "cursor")
+		if err != nil {
+			return nil, err
+		}
+		limit, err := page.Limit(q, DefaultLoansLimit, MaxLoansLimit)
+		if err != nil {
 			return nil, err
 		}
 		sub := identity.FromContext(ctx).Subject
 		if err := authz.RequireOwner(ctx, sub); err != nil {
 			return nil, err
 		}
-		loans, err := x.loans.ListByUser(ctx, sub)
+		cur := page.For("loans", sub)
+		start, err := cur.StartKey(q, lendingstore.LoanListKeys, map[string]string{"gsi1pk": lendingstore.LoansIndexPK(sub)})
+		if err != nil {
+			return nil, err
+		}
+		loans, last, err := x.loans.LoansPage(ctx, sub, limit, start)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +107,11 @@ func ListLoans(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		for i, l := range loans {
 			items[i] = viewLoan(l)
 		}
-		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": nil})
+		next, err := cur.NextKey(last)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
 	}, nil
 }
 
@@ -100,14 +126,35 @@ type timelineView struct {
 	CorrelationID string `json:"correlationId"`
 }
 
-// Timeline builds GET /api/v1/loans/{id}/timeline.
+// timelinePos is where a page of a timeline ends: the next page lists the versions after After.
+type timelinePos struct {
+	After int64 `json:"after"`
+}
+
+// Timeline builds GET /api/v1/loans/{id}/timeline?limit=&cursor=: the loan's transitions,
+// oldest first; one consistent Query per page, the cursor bound to the loan.
 func Timeline(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	return onLoan(d, false, func(r *http.Request, x *deps, id string) (*httpapi.Response, error) {
 		ctx := r.Context()
+		q, err := httpapi.Query(r, "limit", "cursor")
+		if err != nil {
+			return nil, err
+		}
+		limit, err := page.Limit(q, DefaultTimelineLimit, MaxTimelineLimit)
+		if err != nil {
+			return nil, err
+		}
 		if _, err := x.loadOwned(ctx, id, false); err != nil {
 			return nil, err
 		}
-		entries, err := x.loans.Timeline(ctx, id)
+		cur := page.For("loans.timeline", id)
+		var pos timelinePos
+		if ok, err := cur.Parse(q, &pos); err != nil {
+			return nil, err
+		} else if ok && (pos.After < 1 || pos.After >= lendingstore.MaxTimelineVersion) {
+			return nil, errs.InvalidCursor() // never issued: no version lies there
+		}
+		entries, after, err := x.loans.TimelinePage(ctx, id, pos.After, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -116,6 +163,12 @@ func Timeline(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			items[i] = timelineView{Version: e.Version, At: e.At.UTC().Format(time.RFC3339Nano), Actor: e.Actor,
 				From: string(e.From), To: string(e.To), Action: string(e.Action), Reason: e.Reason, CorrelationID: e.CorrelationID}
 		}
-		return httpapi.JSON(http.StatusOK, map[string]any{"loanId": id, "items": items, "nextCursor": nil})
+		var next *string
+		if after != 0 {
+			if next, err = cur.Next(timelinePos{After: after}); err != nil {
+				return nil, err
+			}
+		}
+		return httpapi.JSON(http.StatusOK, map[string]any{"loanId": id, "items": items, "nextCursor": next})
 	})
 }

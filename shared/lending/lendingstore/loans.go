@@ -254,6 +254,75 @@ func (st *LoanStore) ListByUser(ctx context.Context, userID string) ([]lending.L
 	}
 }
 
+// LoansIndexPK is the gsi1 partition of a customer's loans, and LoanListKeys the attributes of
+// its LastEvaluatedKey: an ExclusiveStartKey of LoansPage must have exactly these, with gsi1pk
+// = LoansIndexPK(userID).
+func LoansIndexPK(userID string) string { return loansIndexPK + userID }
+
+// LoanListKeys: see LoansIndexPK.
+var LoanListKeys = []string{"pk", "sk", "gsi1pk", "gsi1sk"}
+
+// LoansPage is a page of a customer's loans, newest first (GET /api/v1/loans): one Query of
+// gsi1 LOANS#<sub> with Limit, from ExclusiveStartKey start (nil: the first page), and the
+// LastEvaluatedKey that continues it (nil on the last page).
+func (st *LoanStore) LoansPage(ctx context.Context, userID string, limit int, start map[string]types.AttributeValue) ([]lending.Loan, map[string]types.AttributeValue, error) {
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(st.table), IndexName: aws.String(indexName),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(LoansIndexPK(userID))},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)), ExclusiveStartKey: start,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list loans: %w", err)
+	}
+	loans := make([]lending.Loan, 0, len(out.Items))
+	for _, item := range out.Items {
+		l, err := decodeLoan(item)
+		if err != nil {
+			return nil, nil, err
+		}
+		loans = append(loans, l.Loan)
+	}
+	if len(out.LastEvaluatedKey) == 0 {
+		return loans, nil, nil
+	}
+	return loans, out.LastEvaluatedKey, nil
+}
+
+// MaxTimelineVersion is the highest version a timeline entry's sort key can hold (TL#%06d).
+const MaxTimelineVersion = 999999
+
+// TimelinePage is a page of a loan's timeline, oldest first (GET /api/v1/loans/{id}/timeline):
+// up to limit entries with a version above after (0: from the first), read consistently with
+// one Query; next is the version the next page continues after (0 on the last page).
+func (st *LoanStore) TimelinePage(ctx context.Context, id string, after int64, limit int) (entries []lending.TimelineEntry, next int64, err error) {
+	if after < 0 || after >= MaxTimelineVersion {
+		return nil, 0, fmt.Errorf("timeline of %s: no versions after %d", id, after)
+	}
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(st.table),
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": dynamoitem.S(LoanPK(id)),
+			":from": dynamoitem.S(timelineSK(after + 1)), ":to": dynamoitem.S(timelineSK(MaxTimelineVersion))},
+		ConsistentRead: aws.Bool(true), Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("query timeline: %w", err)
+	}
+	entries = make([]lending.TimelineEntry, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it TimelineItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, 0, fmt.Errorf("decode timeline: %w", err)
+		}
+		entries = append(entries, it.Entry())
+	}
+	if len(out.LastEvaluatedKey) > 0 && len(entries) > 0 {
+		next = entries[len(entries)-1].Version
+	}
+	return entries, next, nil
+}
+
 // activeEMIsByIndex sums the EMIs of the customer's APPROVED and ACTIVE loans from gsi1.
 func (st *LoanStore) activeEMIsByIndex(ctx context.Context, userID string) (decimal.Decimal, error) {
 	loans, err := st.ListByUser(ctx, userID)

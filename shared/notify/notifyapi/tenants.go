@@ -2,7 +2,6 @@ package notifyapi
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -118,7 +117,16 @@ type tenantPage struct {
 	NextCursor *string      `json:"nextCursor"`
 }
 
-// ListTenants builds GET /api/v1/tenants?limit=&cursor=.
+// tenantPos is where a page of tenants ends: the next page lists the IDs after After.
+type tenantPos struct {
+	After string `json:"after"`
+}
+
+// tenantCursor is the cursor codec of the tenant list (one list, selected by nothing).
+var tenantCursor = page.For("tenants")
+
+// ListTenants builds GET /api/v1/tenants?limit=&cursor= (admin): the tenants in ID order;
+// limit 1..100, default 50, one Query per page.
 func ListTenants(ctx context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	return ListTenantsWith(configEnv(d))(ctx, d)
 }
@@ -136,34 +144,30 @@ func ListTenantsWith(envOf EnvSource) func(context.Context, *httpapi.Deps) (http
 			if err != nil {
 				return nil, err
 			}
-			var v errs.Validator
 			limit, err := page.Limit(q, 50, 100)
-			if err := v.Merge(err); err != nil {
-				return nil, err
-			}
-			after := ""
-			if c, ok := q["cursor"]; ok {
-				b, err := base64.RawURLEncoding.DecodeString(c)
-				if v.Check(err == nil && notify.ValidTenantID(string(b)), "cursor", "is not a cursor this route issued") {
-					after = string(b)
-				}
-			}
-			if err := v.Err(); err != nil {
-				return nil, err
-			}
-			ts, next, err := st.ListTenants(r.Context(), int32(limit), after)
 			if err != nil {
 				return nil, err
 			}
-			page := tenantPage{Items: []tenantView{}}
+			var pos tenantPos
+			if ok, err := tenantCursor.Parse(q, &pos); err != nil {
+				return nil, err
+			} else if ok && !notify.ValidTenantID(pos.After) {
+				return nil, errs.InvalidCursor() // never issued: not a tenant ID
+			}
+			ts, next, err := st.ListTenants(r.Context(), int32(limit), pos.After)
+			if err != nil {
+				return nil, err
+			}
+			out := tenantPage{Items: []tenantView{}}
 			for _, t := range ts {
-				page.Items = append(page.Items, viewTenant(t, env))
+				out.Items = append(out.Items, viewTenant(t, env))
 			}
 			if next != "" {
-				c := base64.RawURLEncoding.EncodeToString([]byte(next))
-				page.NextCursor = &c
+				if out.NextCursor, err = tenantCursor.Next(tenantPos{After: next}); err != nil {
+					return nil, err
+				}
 			}
-			return httpapi.JSON(http.StatusOK, page)
+			return httpapi.JSON(http.StatusOK, out)
 		}, nil
 	}
 }

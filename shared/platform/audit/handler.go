@@ -13,10 +13,7 @@ import (
 	"holdfast/shared/platform/page"
 )
 
-var (
-	actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,127}$`)
-	cursorPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-)
+var actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,127}$`)
 
 // listResponse is the wire page.
 type listResponse struct {
@@ -25,39 +22,45 @@ type listResponse struct {
 }
 
 // ListHandler builds GET /api/v1/audit: filters actor, action, entity ("type:id"), from, to
-// (RFC 3339, inclusive), limit (1..200, default 50) and cursor; newest first.
+// (RFC 3339, inclusive), limit (1..200, default 50) and cursor; newest first. The cursor is
+// bound to the filters (actor, action, entity) and pins the time range the first page resolved.
 func ListHandler(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	if d.Config.AuditTable == "" {
 		return nil, errors.New("audit list: AUDIT_TABLE is not set")
 	}
 	store := NewStore(d.DynamoDB, d.Config.AuditTable, d.Clock)
 	return func(r *http.Request) (*httpapi.Response, error) {
-		q, err := parseQuery(r)
+		q, cur, err := parseQuery(r)
 		if err != nil {
 			return nil, err
 		}
-		page, err := store.Query(r.Context(), q)
+		p, err := store.Query(r.Context(), q)
 		if err != nil {
 			return nil, err
 		}
-		out := listResponse{Items: page.Items}
+		out := listResponse{Items: p.Items}
 		if out.Items == nil {
 			out.Items = []Record{}
 		}
-		if page.NextCursor != "" {
-			out.NextCursor = &page.NextCursor
+		if out.NextCursor, err = cur.Next(p.Next); err != nil {
+			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, out)
 	}, nil
 }
 
-func parseQuery(r *http.Request) (Query, error) {
+// listCursor is the cursor codec of the audit query q: bound to its filters.
+func listCursor(q Query) page.Cursor {
+	return page.For("audit", q.Actor, q.Action, q.EntityType, q.EntityID)
+}
+
+func parseQuery(r *http.Request) (Query, page.Cursor, error) {
 	params, err := httpapi.Query(r, "actor", "action", "entity", "from", "to", "limit", "cursor")
 	if err != nil {
-		return Query{}, err
+		return Query{}, page.Cursor{}, err
 	}
 	var v errs.Validator
-	q := Query{Actor: params["actor"], Action: params["action"], Cursor: params["cursor"]}
+	q := Query{Actor: params["actor"], Action: params["action"]}
 	if s, ok := params["actor"]; ok {
 		v.Check(s != "" && len(s) <= 128, "actor", "must be 1..128 characters")
 	}
@@ -78,10 +81,17 @@ func parseQuery(r *http.Request) (Query, error) {
 	if n, err := page.Limit(params, 0, MaxLimit); v.Merge(err) == nil && err == nil {
 		q.Limit = n // 0 when absent: the store's default
 	}
-	if s, ok := params["cursor"]; ok {
-		v.Check(len(s) <= 4096 && cursorPattern.MatchString(s), "cursor", "is not a cursor")
+	if err := v.Err(); err != nil {
+		return Query{}, page.Cursor{}, err
 	}
-	return q, v.Err()
+	cur := listCursor(q)
+	var after Position
+	if ok, err := cur.Parse(params, &after); err != nil {
+		return Query{}, page.Cursor{}, err
+	} else if ok {
+		q.After = &after
+	}
+	return q, cur, nil
 }
 
 func parseTime(v *errs.Validator, params map[string]string, name string) time.Time {

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,55 +162,29 @@ type Query struct {
 	Action     string
 	EntityType string
 	EntityID   string
-	From       time.Time // inclusive; zero: To - DefaultRange (or the cursor's)
-	To         time.Time // inclusive; zero: now (or the cursor's)
+	From       time.Time // inclusive; zero: To - DefaultRange (or After's)
+	To         time.Time // inclusive; zero: now (or After's)
 	Limit      int       // 0: DefaultLimit
-	Cursor     string    // from a previous Page
+	After      *Position // where the previous page of this query ended (its Page.Next); nil: the first page
 }
 
 // Page is one page of records, newest first.
 type Page struct {
-	Items      []Record
-	NextCursor string // empty when there is nothing more
+	Items []Record
+	Next  *Position // nil when there is nothing more
 }
 
-// cursor is the opaque continuation. It pins the resolved time range and the filters so a
-// page never continues a different query.
-type cursor struct {
-	V          int               `json:"v"`
-	Actor      string            `json:"a,omitempty"`
-	Action     string            `json:"c,omitempty"`
-	EntityType string            `json:"et,omitempty"`
-	EntityID   string            `json:"ei,omitempty"`
-	From       string            `json:"f"`
-	To         string            `json:"t"`
-	Day        string            `json:"d,omitempty"` // table walk: the day partition to resume in
-	Key        map[string]string `json:"k,omitempty"` // ExclusiveStartKey; nil = start of Day
-}
-
-func badCursor() error {
-	return errs.BadRequest("invalid_cursor", "The cursor does not belong to this query.",
-		errs.Field("cursor", "is not a cursor of this query"))
-}
-
-func encodeCursor(c cursor) (string, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("audit cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func decodeCursor(s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, badCursor()
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.V != 1 {
-		return cursor{}, badCursor()
-	}
-	return c, nil
+// Position is where a page of a query ended: the query's resolved time range (so every page
+// reads the range the first one resolved, whatever the clock says by then) and the last
+// record read in it. Callers hand it back unchanged (the list route carries it in its cursor,
+// bound to the query's filters); a Position that does not lie inside the query is
+// errs.InvalidCursor().
+type Position struct {
+	From string `json:"f"`
+	To   string `json:"t"`
+	Day  string `json:"d,omitempty"`  // table walk: the day partition to resume in
+	PK   string `json:"pk,omitempty"` // the table key of the last record read; empty: the start of Day
+	SK   string `json:"sk,omitempty"`
 }
 
 // plan is a resolved query.
@@ -228,24 +201,15 @@ type plan struct {
 	values   map[string]types.AttributeValue
 }
 
-func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
-	var cur *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return plan{}, nil, err
-		}
-		if c.Actor != q.Actor || c.Action != q.Action || c.EntityType != q.EntityType || c.EntityID != q.EntityID {
-			return plan{}, nil, badCursor()
-		}
+func (s *Store) resolve(ctx context.Context, q Query) (plan, error) {
+	if c := q.After; c != nil {
 		from, ferr := time.Parse(time.RFC3339Nano, c.From)
 		to, terr := time.Parse(time.RFC3339Nano, c.To)
-		if ferr != nil || terr != nil ||
+		if ferr != nil || terr != nil || c.From != from.UTC().Format(time.RFC3339Nano) || c.To != to.UTC().Format(time.RFC3339Nano) ||
 			(!q.From.IsZero() && !q.From.Equal(from)) || (!q.To.IsZero() && !q.To.Equal(to)) {
-			return plan{}, nil, badCursor()
+			return plan{}, errs.InvalidCursor()
 		}
 		q.From, q.To = from, to
-		cur = &c
 	}
 	if q.To.IsZero() {
 		q.To = s.clock.Now(ctx)
@@ -254,16 +218,16 @@ func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
 		q.From = q.To.Add(-DefaultRange)
 	}
 	if q.From.After(q.To) {
-		return plan{}, nil, errs.Validation(errs.Field("from", "must not be after to"))
+		return plan{}, errs.Validation(errs.Field("from", "must not be after to"))
 	}
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return plan{}, nil, errs.Validation(errs.Field("limit", fmt.Sprintf("must be 1..%d", MaxLimit)))
+		return plan{}, errs.Validation(errs.Field("limit", fmt.Sprintf("must be 1..%d", MaxLimit)))
 	}
 	if (q.EntityType == "") != (q.EntityID == "") {
-		return plan{}, nil, errs.Validation(errs.Field("entity", "needs both a type and an id"))
+		return plan{}, errs.Validation(errs.Field("entity", "needs both a type and an id"))
 	}
 	p := plan{q: q, from: q.From.UTC(), to: q.To.UTC(), names: map[string]string{}, values: map[string]types.AttributeValue{}}
 	p.lo = dynamoitem.SortableTime(p.from)
@@ -298,30 +262,57 @@ func (s *Store) resolve(ctx context.Context, q Query) (plan, *cursor, error) {
 		p.pkName, p.skName = "pk", "sk"
 	}
 	p.filter = strings.Join(filters, " AND ")
-	if cur != nil && !p.cursorFits(*cur) {
-		return plan{}, nil, badCursor()
+	if q.After != nil && !p.fits(*q.After) {
+		return plan{}, errs.InvalidCursor()
 	}
-	return p, cur, nil
+	return p, nil
 }
 
-// cursorFits rejects cursors whose start key DynamoDB would refuse (which would otherwise
-// surface as a 500).
-func (p plan) cursorFits(c cursor) bool {
+// fits reports whether a position lies inside the query, so that its start key is one
+// DynamoDB accepts (a key outside the query would otherwise surface as a 500).
+func (p plan) fits(c Position) bool {
 	if p.index == "" {
 		d, err := time.Parse("2006-01-02", c.Day)
-		if err != nil || d.Before(truncDay(p.from)) || d.After(truncDay(p.to)) {
+		if err != nil || d.Format("2006-01-02") != c.Day || d.Before(truncDay(p.from)) || d.After(truncDay(p.to)) {
 			return false
 		}
-		if c.Key == nil {
+		if c.PK == "" && c.SK == "" {
 			return true
 		}
-		return len(c.Key) == 2 && c.Key["pk"] == "DAY#"+c.Day && p.skInRange(c.Key["sk"])
+		return c.PK == "DAY#"+c.Day && p.skInRange(c.SK)
 	}
-	if c.Day != "" || c.Key == nil || len(c.Key) != 4 {
-		return false
+	return c.Day == "" && strings.HasPrefix(c.PK, "DAY#") && len(c.PK) > len("DAY#") && p.skInRange(c.SK)
+}
+
+// start is the ExclusiveStartKey of a position in the query: the table key, plus the index's
+// (the index partition is the query's own; its sort key is the table's).
+func (p plan) start(c Position) map[string]types.AttributeValue {
+	if c.PK == "" {
+		return nil
 	}
-	return c.Key[p.pkName] == p.pkValue && p.skInRange(c.Key[p.skName]) &&
-		strings.HasPrefix(c.Key["pk"], "DAY#") && c.Key["sk"] == c.Key[p.skName]
+	k := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: c.PK}, "sk": &types.AttributeValueMemberS{Value: c.SK}}
+	if p.index != "" {
+		k[p.pkName] = &types.AttributeValueMemberS{Value: p.pkValue}
+		k[p.skName] = &types.AttributeValueMemberS{Value: c.SK}
+	}
+	return k
+}
+
+// position is where a page of the plan ends, after the item whose key is key (nil: at the
+// start of day).
+func (p plan) position(day string, key map[string]types.AttributeValue) *Position {
+	c := &Position{From: p.from.Format(time.RFC3339Nano), To: p.to.Format(time.RFC3339Nano), Day: day}
+	if len(key) > 0 {
+		c.PK, c.SK = str(key["pk"]), str(key["sk"])
+	}
+	return c
+}
+
+func str(av types.AttributeValue) string {
+	if s, ok := av.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
 }
 
 func (p plan) skInRange(sk string) bool { return sk >= p.lo && sk <= p.hi }
@@ -355,45 +346,16 @@ func (p plan) input(pkValue string, limit int32, start map[string]types.Attribut
 	return in
 }
 
-func keyAttrs(k map[string]string) map[string]types.AttributeValue {
-	if k == nil {
-		return nil
-	}
-	out := make(map[string]types.AttributeValue, len(k))
-	for n, v := range k {
-		out[n] = &types.AttributeValueMemberS{Value: v}
-	}
-	return out
-}
-
-func keyStrings(av map[string]types.AttributeValue) map[string]string {
-	if len(av) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(av))
-	for n, v := range av {
-		if s, ok := v.(*types.AttributeValueMemberS); ok {
-			out[n] = s.Value
-		}
-	}
-	return out
-}
-
 // Query returns one page of records matching q, newest first.
 func (s *Store) Query(ctx context.Context, q Query) (Page, error) {
-	p, cur, err := s.resolve(ctx, q)
+	p, err := s.resolve(ctx, q)
 	if err != nil {
 		return Page{}, err
 	}
 	if p.index == "" {
-		return s.walkDays(ctx, p, cur)
+		return s.walkDays(ctx, p, q.After)
 	}
-	return s.queryIndex(ctx, p, cur)
-}
-
-func (s *Store) baseCursor(p plan) cursor {
-	return cursor{V: 1, Actor: p.q.Actor, Action: p.q.Action, EntityType: p.q.EntityType, EntityID: p.q.EntityID,
-		From: p.from.Format(time.RFC3339Nano), To: p.to.Format(time.RFC3339Nano)}
+	return s.queryIndex(ctx, p, q.After)
 }
 
 func (s *Store) run(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, []Record, error) {
@@ -417,20 +379,17 @@ func (s *Store) run(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.Que
 	return out, recs, nil
 }
 
-func (s *Store) walkDays(ctx context.Context, p plan, cur *cursor) (Page, error) {
+func (s *Store) walkDays(ctx context.Context, p plan, after *Position) (Page, error) {
 	first := truncDay(p.from)
 	day := truncDay(p.to)
 	var start map[string]types.AttributeValue
-	if cur != nil {
-		day, _ = time.Parse("2006-01-02", cur.Day)
-		start = keyAttrs(cur.Key)
+	if after != nil {
+		day, _ = time.Parse("2006-01-02", after.Day) // fits checked it
+		start = p.start(*after)
 	}
 	items := make([]Record, 0, p.q.Limit)
 	next := func(d time.Time, key map[string]types.AttributeValue) (Page, error) {
-		c := s.baseCursor(p)
-		c.Day, c.Key = d.Format("2006-01-02"), keyStrings(key)
-		enc, err := encodeCursor(c)
-		return Page{Items: items, NextCursor: enc}, err
+		return Page{Items: items, Next: p.position(d.Format("2006-01-02"), key)}, nil
 	}
 	for calls := 0; !day.Before(first); calls++ {
 		if calls == maxCalls {
@@ -460,21 +419,18 @@ func (s *Store) walkDays(ctx context.Context, p plan, cur *cursor) (Page, error)
 	return Page{Items: items}, nil
 }
 
-func (s *Store) queryIndex(ctx context.Context, p plan, cur *cursor) (Page, error) {
+func (s *Store) queryIndex(ctx context.Context, p plan, after *Position) (Page, error) {
 	var start map[string]types.AttributeValue
-	if cur != nil {
-		start = keyAttrs(cur.Key)
+	if after != nil {
+		start = p.start(*after)
 	}
 	items := make([]Record, 0, p.q.Limit)
-	next := func(key map[string]string) (Page, error) {
-		c := s.baseCursor(p)
-		c.Key = key
-		enc, err := encodeCursor(c)
-		return Page{Items: items, NextCursor: enc}, err
+	next := func(key map[string]types.AttributeValue) (Page, error) {
+		return Page{Items: items, Next: p.position("", key)}, nil
 	}
 	for calls := 0; ; calls++ {
 		if calls == maxCalls {
-			return next(keyStrings(start))
+			return next(start) // not nil: every call but the first starts after a key
 		}
 		batch := int32(p.q.Limit - len(items))
 		if p.filter != "" {
@@ -490,7 +446,7 @@ func (s *Store) queryIndex(ctx context.Context, p plan, cur *cursor) (Page, erro
 				if i == len(recs)-1 && len(out.LastEvaluatedKey) == 0 {
 					return Page{Items: items}, nil
 				}
-				return next(indexKey(p, out.Items[i]))
+				return next(out.Items[i])
 			}
 		}
 		if len(out.LastEvaluatedKey) == 0 {
@@ -498,10 +454,4 @@ func (s *Store) queryIndex(ctx context.Context, p plan, cur *cursor) (Page, erro
 		}
 		start = out.LastEvaluatedKey
 	}
-}
-
-// indexKey is the ExclusiveStartKey that resumes an index query just after item av.
-func indexKey(p plan, av map[string]types.AttributeValue) map[string]string {
-	k := keyStrings(av)
-	return map[string]string{"pk": k["pk"], "sk": k["sk"], p.pkName: k[p.pkName], p.skName: k[p.skName]}
 }

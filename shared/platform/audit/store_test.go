@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"holdfast/shared/localcloud/emulator/emulatortest"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/clock"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
 )
@@ -74,10 +76,10 @@ func all(t *testing.T, s *audit.Store, q audit.Query) []audit.Record {
 			t.Fatalf("page of %d over limit %d", len(p.Items), q.Limit)
 		}
 		out = append(out, p.Items...)
-		if p.NextCursor == "" {
+		if p.Next == nil {
 			return out
 		}
-		q.Cursor = p.NextCursor
+		q.After = p.Next
 	}
 }
 
@@ -91,7 +93,7 @@ func TestPutAndReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Items) != 1 || page.NextCursor != "" {
+	if len(page.Items) != 1 || page.Next != nil {
 		t.Fatalf("%+v", page)
 	}
 	got := page.Items[0]
@@ -183,32 +185,68 @@ func TestPaginationAcrossPagesAndDays(t *testing.T) {
 	}
 }
 
-func TestCursorIsBoundToItsQuery(t *testing.T) {
+// TestPositionMustLieInsideItsQuery: a position the query did not hand out — another time
+// range, another kind of query, outside the range — is invalid_cursor, never a query DynamoDB
+// refuses. (The cursor binds the position to the filters: TestListHandlerCursors.)
+func TestPositionMustLieInsideItsQuery(t *testing.T) {
 	s, _ := newStore(t)
 	for i := 1; i <= 3; i++ {
 		put(t, s, rec(i, base.Add(-time.Duration(i)*time.Minute), "alice", "loan.apply", nil))
 	}
 	ctx := context.Background()
-	p, err := s.Query(ctx, audit.Query{Actor: "alice", Limit: 1})
-	if err != nil || p.NextCursor == "" {
-		t.Fatal(p, err)
+	byActor, err := s.Query(ctx, audit.Query{Actor: "alice", Limit: 1})
+	if err != nil || byActor.Next == nil {
+		t.Fatal(byActor, err)
 	}
-	bad := []audit.Query{
-		{Actor: "bob", Cursor: p.NextCursor},
-		{Action: "loan.apply", Cursor: p.NextCursor},
-		{Actor: "alice", From: base.Add(-48 * time.Hour), Cursor: p.NextCursor},
-		{Actor: "alice", Cursor: "not-base64!"},
-		{Actor: "alice", Cursor: "eyJ2IjoxfQ"}, // {"v":1}
+	walk, err := s.Query(ctx, audit.Query{Limit: 1})
+	if err != nil || walk.Next == nil {
+		t.Fatal(walk, err)
 	}
-	for _, q := range bad {
+	edit := func(p *audit.Position, f func(*audit.Position)) *audit.Position {
+		c := *p
+		f(&c)
+		return &c
+	}
+	bad := map[string]audit.Query{
+		"another from":          {Actor: "alice", From: base.Add(-48 * time.Hour), After: byActor.Next},
+		"another to":            {Actor: "alice", To: base, After: byActor.Next},
+		"a walk's on an index":  {Actor: "alice", After: walk.Next},
+		"an index's on a walk":  {After: byActor.Next},
+		"no key on an index":    {Actor: "alice", After: edit(byActor.Next, func(p *audit.Position) { p.PK, p.SK = "", "" })},
+		"key outside the range": {Actor: "alice", After: edit(byActor.Next, func(p *audit.Position) { p.SK = "2024-01-01T00:00:00.000000000Z#x" })},
+		"key not a day's":       {Actor: "alice", After: edit(byActor.Next, func(p *audit.Position) { p.PK = "ACTOR#bob" })},
+		"day outside the range": {After: edit(walk.Next, func(p *audit.Position) { p.Day, p.PK = "2025-03-01", "DAY#2025-03-01" })},
+		"key of another day":    {After: edit(walk.Next, func(p *audit.Position) { p.PK = "DAY#2025-03-09" })},
+		"day not a date":        {After: edit(walk.Next, func(p *audit.Position) { p.Day = "2025-3-10" })},
+		"time not canonical":    {After: edit(walk.Next, func(p *audit.Position) { p.From = strings.Replace(p.From, "Z", "+00:00", 1) })},
+		"time not a time":       {After: edit(walk.Next, func(p *audit.Position) { p.To = "now" })},
+	}
+	for name, q := range bad {
 		_, err := s.Query(ctx, q)
-		if pe := problem.From(err); problem.Status(pe.Kind) != 400 || pe.Code != "invalid_cursor" {
-			t.Errorf("%+v: %v", q, err)
+		if pe := problem.From(err); problem.Status(pe.Kind) != 400 || pe.Code != errs.CodeInvalidCursor {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := s.Query(ctx, audit.Query{Actor: "alice", Cursor: p.NextCursor, Limit: 5}); err != nil {
-		t.Fatalf("same query, other limit: %v", err)
+	for name, q := range map[string]audit.Query{
+		"same query, other limit":    {Actor: "alice", After: byActor.Next, Limit: 5},
+		"the pinned range restated":  {Actor: "alice", After: byActor.Next, From: mustTime(t, byActor.Next.From), To: mustTime(t, byActor.Next.To)},
+		"a walk's on the same walk":  {After: walk.Next},
+		"another actor's partition":  {Actor: "bob", After: byActor.Next}, // the store's caller binds filters
+		"a walk from the start of d": {After: edit(walk.Next, func(p *audit.Position) { p.PK, p.SK = "", "" })},
+	} {
+		if _, err := s.Query(ctx, q); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func TestQueryValidation(t *testing.T) {

@@ -2,6 +2,7 @@ package page
 
 import (
 	"encoding/base64"
+	"errors"
 	"holdfast/shared/platform/errs"
 	"strconv"
 	"strings"
@@ -60,81 +61,78 @@ func FuzzLimit(f *testing.F) {
 }
 
 func FuzzDecode(f *testing.F) {
-	keys := []string{"gsi2pk", "gsi2sk", "pk", "sk"}
-	bound := map[string]string{"gsi2pk": "REVIEW"}
+	c := For("audit", "alice", "loan.approve")
 	b64 := base64.RawURLEncoding.EncodeToString
-	for _, c := range []string{
+	for _, p := range []any{pos{Seq: 9}, pos{Seq: 1, Day: "2025-01-31", Key: Key{"pk": "DAY#2025-01-31", "sk": "x"}}, uint64(3)} {
+		s, err := c.Encode(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(s)
+	}
+	for _, s := range []string{
+		b64([]byte(envOf(c, `{"seq":9}`))),
+		b64([]byte(envOf(c, `{"seq":9,"seq":1}`))),
+		b64([]byte(envOf(c, `{"seq":9,"k":{"pk":"a","pk":"b"}}`))),
+		b64([]byte(envOf(c, `{"seq":9}`) + " ")),
+		b64([]byte(envOf(For("loans", "alice", "loan.approve"), `{"seq":9}`))),
+		b64([]byte(envOf(c, `{"Seq":9}`))),
+		b64([]byte(envOf(c, `null`))),
+		b64([]byte(envOf(c, `{"seq":9,"x":{}}`))),
 		b64([]byte(`{"pk":"LOAN#1","sk":"LOAN","gsi2pk":"REVIEW","gsi2sk":"LOAN#x#1"}`)),
-		b64([]byte(`{"pk":"LOAN#1","sk":"LOAN","gsi2pk":"OTHER","gsi2sk":"LOAN#x#1"}`)),
-		b64([]byte(`{"pk":"LOAN#1","sk":"LOAN","gsi2pk":"REVIEW","gsi2sk":"LOAN#x#1","gsi2pk":"OTHER"}`)),
-		b64([]byte(`{"pk":"LOAN#1","sk":"LOAN","gsi2pk":"OTHER","gsi2sk":"LOAN#x#1","gsi2pk":"REVIEW"}`)),
-		b64([]byte(`{"pk":"","sk":"LOAN","gsi2pk":"REVIEW","gsi2sk":"x"}`)),
-		b64([]byte(`{"pk":"a","sk":"b","gsi2pk":"REVIEW"}`)),
-		b64([]byte(`{"pk":"USER#../../admin","sk":"\u0000","gsi2pk":"REVIEW","gsi2sk":"<x>"}`)),
-		b64([]byte(`{"pk":1,"sk":"b","gsi2pk":"REVIEW","gsi2sk":"c"}`)),
-		b64([]byte(`null`)),
-		base64.URLEncoding.EncodeToString([]byte(`{"pk":"a","sk":"b","gsi2pk":"REVIEW","gsi2sk":"c"}`)),
-		base64.StdEncoding.EncodeToString([]byte(`{"pk":"a?","sk":"b>","gsi2pk":"REVIEW","gsi2sk":"c"}`)),
+		b64([]byte(`ledger.v1.42`)),
 		"", "!!", "bm90IGpzb24", strings.Repeat("A", MaxCursor+1),
 	} {
-		f.Add(true, c, "LOAN#1", "LOAN")
+		f.Add(s)
 	}
-	f.Add(false, "", "pk", "sk")
-	f.Add(true, "", "USER#é", "2025-01-01T00:00:00Z#ü")
-	f.Fuzz(func(t *testing.T, present bool, cursor, pk, sk string) {
-		q := map[string]string{}
-		if present {
-			q["cursor"] = cursor
+	f.Fuzz(func(t *testing.T, cursor string) {
+		var p pos
+		err := c.Decode(cursor, &p)
+		if err != nil {
+			if field(err) != errs.CodeInvalidCursor+":cursor" {
+				t.Fatalf("%q: refused without naming cursor: %v", cursor, err)
+			}
+			return
 		}
-		got, err := Decode(q, bound, keys...)
-		switch {
-		case !present:
-			if got != nil || err != nil {
-				t.Fatalf("no cursor is the first page: %v %v", got, err)
-			}
-		case err != nil:
-			if field(err) != CodeInvalidCursor+":cursor" {
-				t.Fatalf("%q: rejected without naming cursor: %v", cursor, err)
-			}
-		default:
-			// Accepted: exactly the list's key attributes, each a non-empty string, the bound ones
-			// holding the list's own values; and the key re-encodes to a cursor that decodes alike.
-			if len(cursor) > MaxCursor || len(got) != len(keys) {
-				t.Fatalf("%q accepted as %v", cursor, got)
-			}
-			for _, k := range keys {
-				v, ok := got[k].(*types.AttributeValueMemberS)
-				if !ok || v.Value == "" {
-					t.Fatalf("%q accepted with %s = %#v", cursor, k, got[k])
-				}
-				if want, isBound := bound[k]; isBound && v.Value != want {
-					t.Fatalf("%q crosses into partition %s=%q", cursor, k, v.Value)
-				}
-			}
-			again, err := Encode(got)
-			if err != nil || again == nil {
-				t.Fatalf("re-encode %v: %v", got, err)
-			}
-			back, err := Decode(map[string]string{"cursor": *again}, bound, keys...)
-			if err != nil || !sameKey(back, got) {
-				t.Fatalf("%q → %v → %q → %v %v", cursor, got, *again, back, err)
+		// Accepted: bounded, and exactly the cursor Encode makes of what it decoded to.
+		again, err := c.Encode(p)
+		if err != nil || again != cursor || len(cursor) > MaxCursor {
+			t.Fatalf("%q accepted as %+v, which encodes to %q (%v)", cursor, p, again, err)
+		}
+		// And no other list or binding accepts it.
+		for _, other := range []Cursor{For("loans", "alice", "loan.approve"), For("audit", "bob", "loan.approve"), For("audit", "alice")} {
+			if other.Decode(cursor, &p) == nil {
+				t.Fatalf("%q accepted by %v too", cursor, other)
 			}
 		}
-		// Every key DynamoDB can hand back (non-empty UTF-8 strings) survives Encode → Decode.
+	})
+}
+
+// FuzzKeyRoundTrip: every key DynamoDB can hand back (non-empty UTF-8 strings) survives
+// NextKey → StartKey on its own list, when its cursor fits MaxCursor.
+func FuzzKeyRoundTrip(f *testing.F) {
+	f.Add("LOAN#1", "LOAN")
+	f.Add("USER#é", "2025-01-01T00:00:00Z#ü")
+	f.Add("<script>", "\u0000\"")
+	f.Add("a", strings.Repeat("z", 700))
+	keys := []string{"gsi2pk", "gsi2sk", "pk", "sk"}
+	bound := map[string]string{"gsi2pk": "REVIEW"}
+	c := For("approvals")
+	f.Fuzz(func(t *testing.T, pk, sk string) {
 		if pk == "" || sk == "" || !utf8.ValidString(pk) || !utf8.ValidString(sk) {
 			return
 		}
 		last := map[string]types.AttributeValue{"pk": s(pk), "sk": s(sk), "gsi2pk": s("REVIEW"), "gsi2sk": s(sk + "#" + pk)}
-		c, err := Encode(last)
-		if err != nil || c == nil {
+		next, err := c.NextKey(last)
+		if err != nil {
+			if errors.Is(err, errOversize) {
+				return // longer keys than any list of the platform uses: never issued
+			}
 			t.Fatalf("encode %v: %v", last, err)
 		}
-		if len(*c) > MaxCursor {
-			return // longer keys than any list of the platform uses
-		}
-		back, err := Decode(map[string]string{"cursor": *c}, bound, keys...)
+		back, err := c.StartKey(map[string]string{"cursor": *next}, keys, bound)
 		if err != nil || !sameKey(back, last) {
-			t.Fatalf("key %v → %q → %v %v", last, *c, back, err)
+			t.Fatalf("key %v → %q → %v %v", last, *next, back, err)
 		}
 	})
 }
