@@ -1,7 +1,9 @@
 package archtest
 
 import (
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +19,24 @@ func TestDomainPackagesKnowNoHTTP(t *testing.T) {
 	for _, pkg := range existing(t, root, domainPackages) {
 		if bad := depsMatching(t, root, pkg, isHTTP); len(bad) > 0 {
 			t.Errorf("%s is a domain package but depends on %v: return an errs.Error and let the problem package pick the status", pkg, bad)
+		}
+	}
+}
+
+// Nor do their tests: a domain test checks an error's kind and code, never a status.
+func TestDomainTestsKnowNoHTTP(t *testing.T) {
+	root := repoRoot(t)
+	for _, pkg := range existing(t, root, domainPackages) {
+		cmd := exec.Command("go", "list", "-f", `{{join .TestImports "\n"}}{{"\n"}}{{join .XTestImports "\n"}}`, "./"+pkg)
+		cmd.Dir = root
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, imp := range strings.Fields(string(out)) {
+			if isHTTP(imp) {
+				t.Errorf("a test of domain package %s imports %s: check errs.KindOf / errs.CodeOf instead", pkg, imp)
+			}
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"holdfast/shared/platform/clock"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 var t0 = time.Date(2025, 1, 15, 4, 0, 0, 0, time.UTC)
@@ -33,7 +33,7 @@ func code(err error) string {
 	if err == nil {
 		return ""
 	}
-	return problem.From(err).Code
+	return errs.CodeOf(err)
 }
 
 func tokens(d *Day) map[int]int {
@@ -208,8 +208,8 @@ func TestNewDoctorValidation(t *testing.T) {
 		in := ok
 		c.mut(&in)
 		_, err := NewDoctor("D1", in, t0)
-		p := problem.From(err)
-		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != len(c.fields) {
+		p, _ := errs.As(err)
+		if p == nil || p.Kind != errs.KindInvalid || len(p.Fields) != len(c.fields) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		for i, f := range c.fields {

@@ -14,7 +14,6 @@ import (
 	"holdfast/shared/money"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/errs"
-	"holdfast/shared/platform/problem"
 )
 
 // Lending's decoders of untrusted input: the loan application body, approvers' notes, the
@@ -24,8 +23,8 @@ import (
 // fieldNames are the fields a validation problem names; t fails unless err is one.
 func fieldNames(t *testing.T, err error) []string {
 	t.Helper()
-	p := problem.From(err)
-	if p == nil || problem.Status(p.Kind) != 400 || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
+	p, _ := errs.As(err)
+	if p == nil || p.Kind != errs.KindInvalid || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
 		t.Fatalf("want a validation problem naming a field, got %v", err)
 	}
 	out := make([]string, len(p.Fields))

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"holdfast/shared/platform/errs"
-	"holdfast/shared/platform/problem"
 )
 
 var now = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -23,8 +22,8 @@ func TestEveryStateActionPair(t *testing.T) {
 			c, err := l.Transition(a, "actor", "why", "corr", now)
 			want, ok := legal[s][a]
 			if !ok {
-				p := problem.From(err)
-				if err == nil || problem.Status(p.Kind) != 409 || p.Code != CodeIllegalTransition {
+				p, _ := errs.As(err)
+				if err == nil || p.Kind != errs.KindConflict || p.Code != CodeIllegalTransition {
 					t.Errorf("%s × %s: want 409 illegal_transition, got %v", s, a, err)
 				}
 				if c.Loan.State != "" {
@@ -48,7 +47,7 @@ func TestEveryStateActionPair(t *testing.T) {
 
 func TestMakerChecker(t *testing.T) {
 	small := Loan{ID: "L", UserID: "alice", State: StateAssessed, Version: 2, Principal: dec("499999.99")}
-	if _, err := small.Approve("alice", "", "c", now); problem.StatusOf(err) != 403 {
+	if _, err := small.Approve("alice", "", "c", now); errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("self approval: %v", err)
 	}
 	c, err := small.Approve("bob", "ok", "c", now)
@@ -60,17 +59,17 @@ func TestMakerChecker(t *testing.T) {
 	if err != nil || first.Loan.State != StateAssessed || first.Loan.Version != 3 || first.Entry.From != StateAssessed || first.Entry.To != StateAssessed {
 		t.Fatalf("first approval %+v %v", first, err)
 	}
-	if _, err := first.Loan.Approve("bob", "again", "c", now); problem.From(err).Code != CodeAlreadyApprovedBy {
+	if _, err := first.Loan.Approve("bob", "again", "c", now); errs.CodeOf(err) != CodeAlreadyApprovedBy {
 		t.Fatalf("same approver twice: %v", err)
 	}
 	second, err := first.Loan.Approve("carol", "checker", "c", now)
 	if err != nil || second.Loan.State != StateApproved || second.Loan.Version != 4 || len(second.Loan.Approvals) != 2 {
 		t.Fatalf("second approval %+v %v", second, err)
 	}
-	if _, err := second.Loan.Approve("dave", "", "c", now); problem.From(err).Code != CodeIllegalTransition {
+	if _, err := second.Loan.Approve("dave", "", "c", now); errs.CodeOf(err) != CodeIllegalTransition {
 		t.Fatalf("approving an approved loan: %v", err)
 	}
-	if _, err := (Loan{UserID: "a", State: StateSubmitted, Principal: dec("1000")}).Approve("b", "", "c", now); problem.From(err).Code != CodeIllegalTransition {
+	if _, err := (Loan{UserID: "a", State: StateSubmitted, Principal: dec("1000")}).Approve("b", "", "c", now); errs.CodeOf(err) != CodeIllegalTransition {
 		t.Fatalf("approving a submitted loan: %v", err)
 	}
 }
@@ -99,14 +98,14 @@ func TestParseApplication(t *testing.T) {
 	}
 	for i, c := range cases {
 		_, err := ParseApplication(c.principal, c.tenure, c.purpose)
-		p := problem.From(err)
+		p, _ := errs.As(err)
 		if len(c.fields) == 0 {
 			if err != nil {
 				t.Errorf("%d: %v", i, err)
 			}
 			continue
 		}
-		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != len(c.fields) {
+		if p == nil || p.Kind != errs.KindInvalid || len(p.Fields) != len(c.fields) {
 			t.Errorf("%d: %v", i, err)
 			continue
 		}

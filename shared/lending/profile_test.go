@@ -1,13 +1,12 @@
 package lending
 
 import (
+	"holdfast/shared/platform/errs"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"holdfast/shared/platform/problem"
 )
 
 func TestParseMonthlyIncome(t *testing.T) {
@@ -40,8 +39,8 @@ func TestParseMonthlyIncome(t *testing.T) {
 	}
 	for in, want := range bad {
 		_, err := ParseMonthlyIncome(in)
-		p := problem.From(err)
-		if p == nil || problem.Status(p.Kind) != 400 || len(p.Fields) != 1 || p.Fields[0].Field != FieldMonthlyIncome {
+		p, _ := errs.As(err)
+		if p == nil || p.Kind != errs.KindInvalid || len(p.Fields) != 1 || p.Fields[0].Field != FieldMonthlyIncome {
 			t.Errorf("%q: %v", in, err)
 			continue
 		}

@@ -15,7 +15,6 @@ import (
 
 	"holdfast/shared/notify"
 	"holdfast/shared/platform/errs"
-	"holdfast/shared/platform/problem"
 )
 
 // The notification service's decoders of untrusted input beyond the notify request: tenant
@@ -61,7 +60,7 @@ func bareAddress(s string) bool {
 }
 
 func problemText(err error) string {
-	p := problem.From(err)
+	p, _ := errs.As(err)
 	if p == nil {
 		return ""
 	}
@@ -116,8 +115,8 @@ func FuzzTenantRequestValidate(f *testing.F) {
 		}
 		tenant, sec, err := r.Validate(now)
 		if err != nil {
-			p := problem.From(err)
-			if problem.Status(p.Kind) != 400 || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
+			p, _ := errs.As(err)
+			if p.Kind != errs.KindInvalid || p.Code != errs.CodeValidation || len(p.Fields) == 0 {
 				t.Fatalf("rejected without naming a field: %v", err)
 			}
 			for _, fe := range p.Fields {

@@ -5,11 +5,11 @@ import (
 	"testing"
 
 	"holdfast/shared/notify"
-	"holdfast/shared/platform/problem"
+	"holdfast/shared/platform/errs"
 )
 
 func fields(err error) []string {
-	p := problem.From(err)
+	p, _ := errs.As(err)
 	var out []string
 	for _, f := range p.Fields {
 		out = append(out, f.Field)
@@ -112,7 +112,7 @@ func FuzzRequestValidate(f *testing.F) {
 		if err == nil && len(ch) == 0 {
 			t.Fatal("valid request with no channel")
 		}
-		if err != nil && problem.StatusOf(err) != 400 {
+		if err != nil && errs.KindOf(err) != errs.KindInvalid {
 			t.Fatal(err)
 		}
 	})
