@@ -48,10 +48,6 @@ func (w *Worker) eachEvent(ctx context.Context, ev lambdaevents.SQSEvent, fn fun
 	return events.EachSQS(ctx, ev, w.Log, fn)
 }
 
-// isRuleOutcome reports an error that is a decided answer (illegal transition, …), not a
-// failure to retry: a duplicate or late delivery meets the loan already past that step.
-func isRuleOutcome(err error) bool { return errs.IsRefusal(err) }
-
 // Assess is the risk-assessment worker (LoanSubmitted.v1): grade, rate, EMI, DTI and a
 // recommendation, or auto-rejection.
 func (w *Worker) Assess(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
@@ -95,7 +91,7 @@ func (w *Worker) assess(ctx context.Context, loanID string) error {
 		c.Loan.Grade, c.Loan.AnnualRate, c.Loan.EMI, c.Loan.DTI, c.Loan.Recommendation = a.Grade, a.AnnualRate, a.EMI, a.DTI, a.Recommendation
 		return c, nil
 	}, nil)
-	if isRuleOutcome(err) {
+	if errs.IsRefusal(err) { // a decided answer (illegal transition, …): a late or repeated delivery
 		w.Log.InfoContext(ctx, "assessment skipped", "loanId", loanID, "reason", err.Error())
 		return nil
 	}
@@ -159,7 +155,7 @@ func (w *Worker) Disburse(ctx context.Context, ev lambdaevents.SQSEvent) (lambda
 		}
 		now := w.Clock.Now(ctx)
 		l, moved, err := w.Loans.Disburse(ctx, w.Ledger, m.LoanID, w.Calendar.DateOf(now), now, ActorDisbursal, correlation.FromContext(ctx))
-		if isRuleOutcome(err) {
+		if errs.IsRefusal(err) { // the loan is past this step already
 			w.Log.InfoContext(ctx, "disbursal skipped", "loanId", m.LoanID, "reason", err.Error())
 			return nil
 		}
