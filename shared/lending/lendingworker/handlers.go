@@ -74,7 +74,7 @@ func (w *Worker) assess(ctx context.Context, loanID string) error {
 		if err != nil {
 			return lending.Change{}, err
 		}
-		active, err := w.Loans.ActiveEMIs(ctx, cur.Loan.UserID)
+		active, err := w.Loans.DTIEMIs(ctx, cur.Loan.UserID, cur.Loan.ID)
 		if err != nil {
 			return lending.Change{}, err
 		}
