@@ -63,17 +63,22 @@ func appliedScoreChanges(user string) []map[string]any {
 	return logLines(map[string]string{"msg": "credit score", "userId": user, "applied": "true"})
 }
 
-// TestLendingDepositRaisesCreditScoreThroughTheEventPath: a deposit through the route moves the
-// depositor's score 650 → 655 exactly once; a second deposit → 660; replaying either deposit's
-// Idempotency-Key answers the original deposit, posts nothing, and the score stays at 660.
+// TestLendingDepositRaisesCreditScoreThroughTheEventPath: a deposit of 1,000.00 through the
+// route moves the depositor's score 650 → 655 exactly once; a second one the same business day
+// is seen by the updater and changes nothing (+5 at most once a day); one the next business day
+// → 660; replaying any deposit's Idempotency-Key answers the original deposit, posts nothing,
+// and the score stays at 660.
 func TestLendingDepositRaisesCreditScoreThroughTheEventPath(t *testing.T) {
 	explainFailure(t)
+	t.Cleanup(func() { resetClock(t) })
 	user, tok := newBorrower(t, "40000.00")
 	if s := creditScore(t, tok); s != 650 {
 		t.Fatalf("a new borrower's score is %d, want 650", s)
 	}
 
-	first := deposit(t, tok, "score-1", "100.00")
+	// Before the real now, like every clock move in these tests (see day).
+	setClock(t, day("2025-09-20"))
+	first := deposit(t, tok, "score-1", "1000.00")
 	started := time.Now()
 	var score int
 	eventually(t, pathWait, "the deposit's LedgerTransactionCommitted reaches the credit-score updater", func() bool {
@@ -85,28 +90,37 @@ func TestLendingDepositRaisesCreditScoreThroughTheEventPath(t *testing.T) {
 		t.Fatalf("after one deposit the score is %d, want 655", score)
 	}
 
-	second := deposit(t, tok, "score-2", "100.00")
+	second := deposit(t, tok, "score-2", "1000.00")
+	eventually(t, pathWait, "the same day's second deposit reaches the credit-score updater", func() bool {
+		return len(logLines(map[string]string{"msg": "credit score", "userId": user, "txId": str(second, "txId")})) > 0
+	})
+	if score = creditScore(t, tok); score != 655 {
+		t.Fatalf("after a second deposit the same business day the score is %d, want 655 (+5 once a day)", score)
+	}
+
+	setClock(t, day("2025-09-21"))
+	third := deposit(t, tok, "score-3", "1000.00")
 	started = time.Now()
-	eventually(t, pathWait, "the second deposit reaches the credit-score updater", func() bool {
+	eventually(t, pathWait, "the next day's deposit reaches the credit-score updater", func() bool {
 		score = creditScore(t, tok)
 		return score != 655
 	})
 	lag := time.Since(started)
-	t.Logf("second deposit → score moved after %v", lag.Round(time.Millisecond))
+	t.Logf("next day's deposit → score moved after %v", lag.Round(time.Millisecond))
 	if score != 660 {
-		t.Fatalf("after two deposits the score is %d, want 660 (each deposit +5, once)", score)
+		t.Fatalf("after the next business day's deposit the score is %d, want 660", score)
 	}
 
 	// The same keys again: the original answers, replayed, and no new ledger transaction; with
 	// no transaction there is no event for the updater to count.
-	for key, orig := range map[string]map[string]any{"score-1": first, "score-2": second} {
-		r := walletMove(t, "deposits", tok, key, "100.00", nil)
+	for key, orig := range map[string]map[string]any{"score-1": first, "score-2": second, "score-3": third} {
+		r := walletMove(t, "deposits", tok, key, "1000.00", nil)
 		if r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "true" || str(r.JSON(t), "txId") != str(orig, "txId") {
 			t.Fatalf("replay of %s: %d %v %s (original %v)", key, r.Status, r.Header, r.Body, orig)
 		}
 	}
-	if w := getWallet(t, tok); w.HeadSeq != 2 || w.Balance != "200.00" {
-		t.Fatalf("after two deposits and two replays the wallet is %+v, want seq 2, 200.00", w)
+	if w := getWallet(t, tok); w.HeadSeq != 3 || w.Balance != "3000.00" {
+		t.Fatalf("after three deposits and three replays the wallet is %+v, want seq 3, 3000.00", w)
 	}
 	// A duplicate delivery or a replay that posted would land within about the time a deposit
 	// took to move the score; hold for twice that (at least 5 s, at most 30 s).
@@ -118,12 +132,12 @@ func TestLendingDepositRaisesCreditScoreThroughTheEventPath(t *testing.T) {
 	for _, l := range applied {
 		got[str(l, "txId")]++
 	}
-	want := map[string]int{str(first, "txId"): 1, str(second, "txId"): 1}
+	want := map[string]int{str(first, "txId"): 1, str(third, "txId"): 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("score changes applied per transaction %v, want %v", got, want)
 	}
 	seen := len(logLines(map[string]string{"msg": "credit score", "userId": user}))
-	t.Logf("the updater handled %d deliveries for 2 deposits; it applied 2", seen)
+	t.Logf("the updater handled %d deliveries for 3 deposits; it applied 2", seen)
 }
 
 // pinnedDeposit deposits with the local clock set to at just before each attempt. The local

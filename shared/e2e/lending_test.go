@@ -408,13 +408,14 @@ func TestLendingEMIJobRunTwice(t *testing.T) {
 	})
 }
 
-// TestLendingCreditScoreOnce: one ledger event delivered twice → one change.
+// TestLendingCreditScoreOnce: one ledger event (a deposit of 1,000.00: +5) delivered twice →
+// one change.
 func TestLendingCreditScoreOnce(t *testing.T) {
 	explainFailure(t)
 	user, tok := newBorrower(t, "1000.00")
-	env, err := events.New(events.Meta{EventID: "LTX#" + uniq("rpy"), CorrelationID: uniq("c"), OccurredAt: time.Now(), Domain: "ledger",
-		Type: ledgerstore.EventTransactionCommitted, Version: 1}, ledgerstore.TransactionCommitted{TxID: uniq("rpy-x"), Type: "REPAYMENT",
-		Postings: []ledgerstore.PostingData{{From: "wallet:" + user, To: "loan:x", Amount: "1.00"}}, At: ledger.FormatTime(time.Now()),
+	env, err := events.New(events.Meta{EventID: "LTX#" + uniq("dep"), CorrelationID: uniq("c"), OccurredAt: time.Now(), Domain: "ledger",
+		Type: ledgerstore.EventTransactionCommitted, Version: 1}, ledgerstore.TransactionCommitted{TxID: uniq("dep-x"), Type: "DEPOSIT",
+		Postings: []ledgerstore.PostingData{{From: "external#01", To: "wallet:" + user, Amount: "1000.00"}}, At: ledger.FormatTime(time.Now()),
 		Meta: ledgerstore.MetaData{CorrelationID: "c", Actor: user}})
 	if err != nil {
 		t.Fatal(err)
@@ -430,8 +431,8 @@ func TestLendingCreditScoreOnce(t *testing.T) {
 	eventually(t, 20*time.Second, "both deliveries handled", func() bool {
 		return len(logLines(map[string]string{"msg": "credit score", "userId": user})) >= 2
 	})
-	if s := call(t, "GET", "/api/v1/me", tok, nil).JSON(t)["creditScore"]; fmt.Sprint(s) != "670" {
-		t.Fatalf("score %v, want 670", s)
+	if s := call(t, "GET", "/api/v1/me", tok, nil).JSON(t)["creditScore"]; fmt.Sprint(s) != "655" {
+		t.Fatalf("score %v, want 655", s)
 	}
 }
 

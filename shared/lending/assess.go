@@ -1,9 +1,12 @@
 package lending
 
 import (
+	"fmt"
+
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/money"
+	"holdfast/shared/platform/errs"
 )
 
 // Grades and their rates (SPEC §1.3), configurable through RiskPolicy.
@@ -46,7 +49,8 @@ type Assessment struct {
 }
 
 // Assess grades an application deterministically from the applicant's credit score, declared
-// monthly income (nil: none declared) and the EMIs of their active loans.
+// monthly income (nil: none declared) and the EMIs of their other loans that count toward the
+// ratio (State.CountsTowardDTI).
 func (p RiskPolicy) Assess(score int, income *decimal.Decimal, activeEMIs decimal.Decimal, principal decimal.Decimal, tenure int) Assessment {
 	var a Assessment
 	switch {
@@ -76,4 +80,40 @@ func (p RiskPolicy) Assess(score int, income *decimal.Decimal, activeEMIs decima
 	}
 	a.EMI = money.Round(a.EMI)
 	return a
+}
+
+// CodeDTIExceeded is the refusal of a final approval that would take the customer's
+// debt-to-income ratio past RiskPolicy.MaxDTI (422).
+const CodeDTIExceeded = "dti_exceeded"
+
+// CountsTowardDTI reports whether a loan in state s counts in the debt-to-income ratio of an
+// assessment: ASSESSED, APPROVED and ACTIVE loans (an assessed loan may yet be approved, so
+// parallel applications cannot each pass alone).
+func (s State) CountsTowardDTI() bool {
+	return s == StateAssessed || s == StateApproved || s == StateActive
+}
+
+// CommitsEMI reports whether a loan in state s has its EMI committed: APPROVED or ACTIVE.
+// These are what a final approval adds to.
+func (s State) CommitsEMI() bool { return s == StateApproved || s == StateActive }
+
+// IsFinalApproval reports whether change moves a loan from before into APPROVED: the approval
+// that commits its EMI (a large loan's first approval leaves it ASSESSED).
+func IsFinalApproval(before State, after Loan) bool {
+	return before != StateApproved && after.State == StateApproved
+}
+
+// CheckApproval is the debt-to-income re-check of a final approval: the EMIs already committed
+// (the customer's APPROVED and ACTIVE loans, without this one) plus this loan's EMI, over the
+// declared monthly income, may not exceed MaxDTI. No income declared is a refusal too.
+func (p RiskPolicy) CheckApproval(income *decimal.Decimal, committed, emi decimal.Decimal) error {
+	if income == nil || !income.IsPositive() {
+		return errs.Unprocessable(CodeDTIExceeded, "No monthly income is declared; the loan cannot be approved.")
+	}
+	dti := committed.Add(emi).Div(*income)
+	if dti.GreaterThan(p.MaxDTI) {
+		return errs.Unprocessable(CodeDTIExceeded, fmt.Sprintf("Approving this loan would take the customer's debt-to-income ratio to %s, above the maximum of %s.",
+			dti.Round(4).StringFixed(4), p.MaxDTI.StringFixed(2)))
+	}
+	return nil
 }

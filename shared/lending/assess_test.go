@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"holdfast/shared/platform/errs"
 )
 
 func TestAssess(t *testing.T) {
@@ -51,5 +53,33 @@ func TestAssess(t *testing.T) {
 	forty := pol.Assess(800, income("22037.15"), decimal.Zero, dec("100000"), 12)
 	if forty.Recommendation != RecommendApprove {
 		t.Fatalf("%+v", forty)
+	}
+}
+
+func TestCheckApproval(t *testing.T) {
+	p := DefaultRiskPolicy()
+	income := decimal.RequireFromString("30000.00")
+	for _, c := range []struct {
+		income         *decimal.Decimal
+		committed, emi string
+		refused        bool
+	}{
+		{&income, "0", "11642.76", false},
+		{&income, "3357.24", "11642.76", false}, // exactly 50 %
+		{&income, "3357.25", "11642.76", true},
+		{&income, "11642.76", "11642.76", true},
+		{nil, "0", "100.00", true},
+	} {
+		err := p.CheckApproval(c.income, decimal.RequireFromString(c.committed), decimal.RequireFromString(c.emi))
+		if c.refused != (err != nil) || (err != nil && (errs.CodeOf(err) != CodeDTIExceeded || errs.KindOf(err) != errs.KindUnprocessable)) {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+	for _, s := range States() {
+		counts := s == StateAssessed || s == StateApproved || s == StateActive
+		commits := s == StateApproved || s == StateActive
+		if s.CountsTowardDTI() != counts || s.CommitsEMI() != commits {
+			t.Errorf("%s: counts %v commits %v", s, s.CountsTowardDTI(), s.CommitsEMI())
+		}
 	}
 }

@@ -150,7 +150,7 @@ func move(d *httpapi.Deps, m movement) (httpapi.Handler, error) {
 			return nil, errs.Validation(errs.Field("amount", money.Message(err))).WithCause(err)
 		}
 		id := ledger.DeriveID(m.kind, sub, key)
-		audit.SetEntity(ctx, "wallet", string(wallet))
+		audit.SetEntity(ctx, "wallet", sub) // entity wallet:<sub>, the account's own name
 		posting := ledger.Posting{From: wallet, To: ledger.External, Amount: amount}
 		if m.toWallet {
 			posting = ledger.Posting{From: ledger.External, To: wallet, Amount: amount}

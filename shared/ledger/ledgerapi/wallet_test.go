@@ -2,9 +2,12 @@ package ledgerapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,6 +17,7 @@ import (
 	"holdfast/shared/ledger/ledgerapi"
 	"holdfast/shared/platform/audit"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/lambdahttp"
 	"holdfast/shared/platform/platformtest"
 	"holdfast/shared/platform/problem"
 )
@@ -58,7 +62,7 @@ func TestDepositWithdrawBalanceStatementAndAudit(t *testing.T) {
 	}
 	for _, rec := range page.Items {
 		if rec.Actor.ID != "alice" || rec.Outcome != audit.Success || rec.Status != 201 || rec.Entity == nil ||
-			*rec.Entity != (audit.Entity{Type: "wallet", ID: "wallet:alice"}) || !strings.HasPrefix(rec.Action, "wallet.") {
+			*rec.Entity != (audit.Entity{Type: "wallet", ID: "alice"}) || !strings.HasPrefix(rec.Action, "wallet.") {
 			t.Fatalf("%+v", rec)
 		}
 	}
@@ -345,5 +349,72 @@ func TestWalletRoutesAuthorization(t *testing.T) {
 	}
 	if n := e.lendingItems(); n != 0 {
 		t.Fatalf("refused calls wrote %d items", n)
+	}
+}
+
+// TestWalletAuditEntityFoundByRoute: a wallet movement is audited under entity wallet:<sub>,
+// and GET /api/v1/audit?entity=wallet:<sub> finds it, together with a record written the old
+// way (entity id "wallet:<sub>", i.e. wallet:wallet:<sub>), newest first, across pages.
+func TestWalletAuditEntityFoundByRoute(t *testing.T) {
+	e := setup(t)
+	// A record from before the fix: an hour earlier, entity type wallet, id wallet:alice.
+	old := audit.Record{ID: "legacy-1", At: e.clk.Now(context.Background()).Add(-time.Hour), Action: "wallet.deposit",
+		Route: rDeposit, Actor: audit.Actor{ID: "alice", Roles: []string{"customer"}}, Arguments: json.RawMessage(`{}`),
+		Outcome: audit.Success, Status: 201, Entity: &audit.Entity{Type: "wallet", ID: "wallet:alice"}, CorrelationID: "c-old"}
+	if err := audit.NewStore(e.d.DynamoDB, e.d.Config.AuditTable, e.clk).Put(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.move(rDeposit, "alice", "k-a1", amount("10")); r.StatusCode != 201 {
+		t.Fatalf("deposit: %d %s", r.StatusCode, r.Body)
+	}
+	if r := e.move(rDeposit, "bob", "k-b1", amount("10")); r.StatusCode != 201 {
+		t.Fatalf("deposit: %d %s", r.StatusCode, r.Body)
+	}
+	fn, err := lambdahttp.New(context.Background(), "GET /api/v1/audit", e.d, audit.ListHandler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(query string) (ids []string, next *string) {
+		t.Helper()
+		c := platformtest.Call{Method: "GET", RouteKey: "GET /api/v1/audit", Path: "/api/v1/audit", Query: query, Sub: "boss", Roles: []string{"auditor"}}
+		resp, err := fn.Invoke(context.Background(), c.Event())
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("audit %s: %d %s %v", query, resp.StatusCode, resp.Body, err)
+		}
+		var body struct {
+			Items      []audit.Record `json:"items"`
+			NextCursor *string        `json:"nextCursor"`
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range body.Items {
+			if r.Entity == nil || r.Entity.Type != "wallet" {
+				t.Fatalf("record %+v", r)
+			}
+			ids = append(ids, r.ID+"="+r.Entity.ID)
+		}
+		return ids, body.NextCursor
+	}
+	ids, next := list("entity=wallet:alice")
+	if len(ids) != 2 || next != nil || ids[0] == "legacy-1=wallet:alice" || !strings.HasSuffix(ids[0], "=alice") || ids[1] != "legacy-1=wallet:alice" {
+		t.Fatalf("entity=wallet:alice: %v next %v", ids, next)
+	}
+	// One record a page: the new record, then the old one, then nothing.
+	first, next := list("entity=wallet:alice&limit=1")
+	if len(first) != 1 || first[0] != ids[0] || next == nil {
+		t.Fatalf("page 1: %v %v", first, next)
+	}
+	second, next := list("entity=wallet:alice&limit=1&cursor=" + url.QueryEscape(*next))
+	if len(second) != 1 || second[0] != "legacy-1=wallet:alice" {
+		t.Fatalf("page 2: %v %v", second, next)
+	}
+	if next != nil {
+		if third, after := list("entity=wallet:alice&limit=1&cursor=" + url.QueryEscape(*next)); len(third) != 0 || after != nil {
+			t.Fatalf("page 3: %v %v", third, after)
+		}
+	}
+	if bob, _ := list("entity=wallet:bob"); len(bob) != 1 || !strings.HasSuffix(bob[0], "=bob") {
+		t.Fatalf("entity=wallet:bob: %v", bob)
 	}
 }

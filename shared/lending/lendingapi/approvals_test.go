@@ -38,6 +38,7 @@ func TestApprovalQueue(t *testing.T) {
 	clk := e.d.Clock.(*clock.Fixed)
 	apply := func(user, principal string) string {
 		t.Helper()
+		e.declareIncome(t, user, "100000")
 		clk.Advance(time.Minute) // applications in a known order
 		r := e.call(t, "POST /api/v1/loans", "", withBody(platformtest.Call{Sub: user, Roles: []string{"customer"}},
 			`{"principal":"`+principal+`","tenureMonths":12,"purpose":"shop"}`))

@@ -27,13 +27,14 @@ const maxTransitionAttempts = 6
 
 // LoanStore keeps loans, their timelines, installments and notices in LENDING_TABLE.
 type LoanStore struct {
-	db    *dynamodb.Client
-	table string
+	db     *dynamodb.Client
+	table  string
+	policy lending.RiskPolicy // the final approval's debt-to-income limit
 }
 
 // NewLoanStore returns a store over table.
 func NewLoanStore(db *dynamodb.Client, table string) *LoanStore {
-	return &LoanStore{db: db, table: table}
+	return &LoanStore{db: db, table: table, policy: lending.DefaultRiskPolicy()}
 }
 
 // Table is the table name.
@@ -323,21 +324,6 @@ func (st *LoanStore) TimelinePage(ctx context.Context, id string, after int64, l
 	return entries, next, nil
 }
 
-// activeEMIsByIndex sums the EMIs of the customer's APPROVED and ACTIVE loans from gsi1.
-func (st *LoanStore) activeEMIsByIndex(ctx context.Context, userID string) (decimal.Decimal, error) {
-	loans, err := st.ListByUser(ctx, userID)
-	if err != nil {
-		return decimal.Decimal{}, err
-	}
-	sum := decimal.Zero
-	for _, l := range loans {
-		if l.State == lending.StateActive || l.State == lending.StateApproved {
-			sum = sum.Add(l.EMI)
-		}
-	}
-	return sum, nil
-}
-
 // ReviewQueue lists the loans awaiting an approval decision (ASSESSED), oldest application
 // first, a page at a time (Query on the sparse gsi2).
 func (st *LoanStore) ReviewQueue(ctx context.Context, limit int, start map[string]types.AttributeValue) ([]lending.Loan, map[string]types.AttributeValue, error) {
@@ -371,7 +357,8 @@ type Extra func(lending.Change) ([]types.TransactWriteItem, error)
 // Transition reads the loan, decides the change and writes it with its timeline entry in one
 // transaction conditional on the version read; a lost race re-reads and re-decides, bounded.
 // A change into a terminal state releases the customer's open-loan slot in the same
-// transaction.
+// transaction; a final approval re-checks the customer's debt-to-income ratio in it
+// (approvalGuard: 422 dti_exceeded, the loan unchanged).
 func (st *LoanStore) Transition(ctx context.Context, id string, decide Decide, extra Extra) (lending.Change, error) {
 	for attempt := 0; attempt < maxTransitionAttempts; attempt++ {
 		cur, err := st.Get(ctx, id)
@@ -385,6 +372,13 @@ func (st *LoanStore) Transition(ctx context.Context, id string, decide Decide, e
 		items, err := st.transitionItems(cur, c)
 		if err != nil {
 			return lending.Change{}, err
+		}
+		if lending.IsFinalApproval(cur.Loan.State, c.Loan) {
+			guard, err := st.approvalGuard(ctx, c.Loan, c.Entry.CorrelationID)
+			if err != nil {
+				return lending.Change{}, err
+			}
+			items = append(items, guard...)
 		}
 		if extra != nil {
 			more, err := extra(c)
@@ -491,28 +485,63 @@ func (st *LoanStore) InstallmentPuts(l lending.Loan, plan lending.Plan, corr str
 	return out, nil
 }
 
-// ActiveEMIs sums the EMIs of a customer's APPROVED and ACTIVE loans (for the debt-to-income
-// ratio), with strongly consistent reads: the open-loan counter item names the customer's
-// open loans (a loan is added in the transaction that creates it and removed in the one that
-// ends it), and the loans are read by key. A loan disbursed a moment ago therefore counts; a
-// query on gsi1 (eventually consistent) could miss it. One GetItem and one BatchGetItem of
-// at most lending.MaxOpenLoans keys.
-func (st *LoanStore) ActiveEMIs(ctx context.Context, userID string) (decimal.Decimal, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: dynamoitem.Key(UserPK(userID), countSK),
-		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("loanIds, #open"),
-		ExpressionAttributeNames: map[string]string{"#open": "open"}})
+// DTIEMIs sums the EMIs of a customer's loans that count toward an assessment's debt-to-income
+// ratio (ASSESSED, APPROVED and ACTIVE: lending.State.CountsTowardDTI), other than except (the
+// loan being assessed), with strongly consistent reads: see openLoans. One GetItem and one
+// BatchGetItem of at most lending.MaxOpenLoans keys.
+func (st *LoanStore) DTIEMIs(ctx context.Context, userID, except string) (decimal.Decimal, error) {
+	open, err := st.openLoans(ctx, userID)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("read open loans: %w", err)
+		return decimal.Decimal{}, err
+	}
+	return open.sum(except, lending.State.CountsTowardDTI), nil
+}
+
+// openSet is a customer's open loans as read for a debt-to-income ratio, with the DTI version
+// of their open-loan item at the time of the read (0: never written).
+type openSet struct {
+	loans      []lending.Loan
+	dtiVersion int64
+}
+
+func (o openSet) sum(except string, counts func(lending.State) bool) decimal.Decimal {
+	sum := decimal.Zero
+	for _, l := range o.loans {
+		if l.ID != except && counts(l.State) {
+			sum = sum.Add(l.EMI)
+		}
+	}
+	return sum
+}
+
+// openLoans reads a customer's open loans with strongly consistent reads: the open-loan counter
+// item names them (a loan is added in the transaction that creates it and removed in the one
+// that ends it), and the loans are read by key after it. A loan disbursed a moment ago
+// therefore counts; a query on gsi1 (eventually consistent) could miss it. The counter item
+// also carries dtiVersion, which every final approval moves (approvalGuard): reading it before
+// the loans is what makes the approval re-check race-free.
+func (st *LoanStore) openLoans(ctx context.Context, userID string) (openSet, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: dynamoitem.Key(UserPK(userID), countSK),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("loanIds, #open, #dtiVersion"),
+		ExpressionAttributeNames: map[string]string{"#open": "open", "#dtiVersion": dtiVersionAttr}})
+	if err != nil {
+		return openSet{}, fmt.Errorf("read open loans: %w", err)
+	}
+	var set openSet
+	if v, ok := out.Item[dtiVersionAttr].(*types.AttributeValueMemberN); ok {
+		if _, err := fmt.Sscan(v.Value, &set.dtiVersion); err != nil {
+			return openSet{}, fmt.Errorf("open loans: dtiVersion %q: %w", v.Value, err)
+		}
 	}
 	ids, _ := out.Item["loanIds"].(*types.AttributeValueMemberSS)
-	sum := decimal.Zero
 	if ids == nil || len(ids.Value) == 0 {
 		if open, ok := out.Item["open"].(*types.AttributeValueMemberN); ok && open.Value != "0" {
 			// A counter written before it named its loans: fall back to the customer's loan
 			// list (gsi1, eventually consistent) rather than count nothing.
-			return st.activeEMIsByIndex(ctx, userID)
+			set.loans, err = st.ListByUser(ctx, userID)
+			return set, err
 		}
-		return sum, nil
+		return set, nil
 	}
 	keys := make([]map[string]types.AttributeValue, 0, len(ids.Value))
 	for _, id := range ids.Value {
@@ -522,23 +551,71 @@ func (st *LoanStore) ActiveEMIs(ctx context.Context, userID string) (decimal.Dec
 	for attempt := 0; len(req) > 0; attempt++ {
 		if attempt > 0 {
 			if err := backoff(ctx, min(attempt, 5)); err != nil {
-				return decimal.Decimal{}, err
+				return openSet{}, err
 			}
 		}
 		got, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
-			return decimal.Decimal{}, fmt.Errorf("read open loans: %w", err)
+			return openSet{}, fmt.Errorf("read open loans: %w", err)
 		}
 		for _, item := range got.Responses[st.table] {
 			l, err := decodeLoan(item)
 			if err != nil {
-				return decimal.Decimal{}, err
+				return openSet{}, err
 			}
-			if l.Loan.State == lending.StateActive || l.Loan.State == lending.StateApproved {
-				sum = sum.Add(l.Loan.EMI)
-			}
+			set.loans = append(set.loans, l.Loan)
 		}
 		req = got.UnprocessedKeys
 	}
-	return sum, nil
+	return set, nil
+}
+
+// dtiVersionAttr is the open-loan item's attribute that every final approval moves.
+const dtiVersionAttr = "dtiVersion"
+
+// approvalGuard is the debt-to-income re-check of a final approval of l (SPEC §1.3), and the
+// items that make it hold at commit: it reads the customer's DTI version, then their open
+// loans and income (all consistently), checks lending.RiskPolicy.CheckApproval, and returns
+//   - an update of the open-loan item moving dtiVersion from the value read to the next,
+//     conditional on that value: of two final approvals of one customer that read the same
+//     loans, only one commits; the other's transaction is cancelled and Transition re-reads,
+//     now seeing the first loan APPROVED;
+//   - a condition check that the income read is still the profile's.
+//
+// Nothing else raises the committed total: a loan enters APPROVED only by a final approval,
+// APPROVED → ACTIVE keeps its EMI, and every other move out lowers it.
+func (st *LoanStore) approvalGuard(ctx context.Context, l lending.Loan, corr string) ([]types.TransactWriteItem, error) {
+	open, err := st.openLoans(ctx, l.UserID)
+	if err != nil {
+		return nil, err
+	}
+	p, found, err := NewProfileStore(st.db, st.table).Get(ctx, l.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var income *decimal.Decimal
+	if found {
+		income = p.MonthlyIncome
+	}
+	if err := st.policy.CheckApproval(income, open.sum(l.ID, lending.State.CommitsEMI), l.EMI); err != nil {
+		return nil, err
+	}
+	cond := "attribute_not_exists(#v)"
+	values := map[string]types.AttributeValue{":next": dynamoitem.N(open.dtiVersion + 1), ":corr": dynamoitem.S(corr)}
+	if open.dtiVersion > 0 {
+		cond = "#v = :read"
+		values[":read"] = dynamoitem.N(open.dtiVersion)
+	}
+	return []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(st.table), Key: dynamoitem.Key(UserPK(l.UserID), countSK),
+			UpdateExpression: aws.String("SET #v = :next, correlationId = :corr"), ConditionExpression: aws.String(cond),
+			ExpressionAttributeNames: map[string]string{"#v": dtiVersionAttr}, ExpressionAttributeValues: values,
+		}},
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(st.table), Key: profileKey(l.UserID),
+			ConditionExpression:       aws.String("monthlyIncome = :income"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":income": dynamoitem.Number(income.StringFixed(2))},
+		}},
+	}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/shopspring/decimal"
 
 	"holdfast/shared/ledger"
 	"holdfast/shared/ledger/ledgerstore"
@@ -70,7 +71,7 @@ func (w *Worker) assess(ctx context.Context, loanID string) error {
 		if err != nil {
 			return lending.Change{}, err
 		}
-		active, err := w.Loans.ActiveEMIs(ctx, cur.Loan.UserID)
+		active, err := w.Loans.DTIEMIs(ctx, cur.Loan.UserID, cur.Loan.ID)
 		if err != nil {
 			return lending.Change{}, err
 		}
@@ -167,27 +168,86 @@ func (w *Worker) Disburse(ctx context.Context, ev lambdaevents.SQSEvent) (lambda
 	}), nil
 }
 
-// CreditScore applies ledger transactions to borrowers' credit scores: a REPAYMENT touching a
-// wallet +20, a DEPOSIT +5; exactly once per transaction and wallet.
+// CreditScore applies ledger transactions to borrowers' credit scores by
+// lending.CreditScoreChange: a REPAYMENT of an installment in full and on time +20, a DEPOSIT
+// of at least 1,000.00 +5 at most once per business day; exactly once per transaction and
+// wallet.
 func (w *Worker) CreditScore(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	return w.eachEvent(ctx, ev, func(ctx context.Context, rec events.Received) error {
 		var tx ledgerstore.TransactionCommitted
 		if err := rec.Decode(&tx); err != nil {
 			return err
 		}
-		delta := map[string]int{string(ledger.TypeRepayment): 20, string(ledger.TypeDeposit): 5}[tx.Type]
-		if delta == 0 {
+		if tx.Type != string(ledger.TypeRepayment) && tx.Type != string(ledger.TypeDeposit) {
 			return nil
 		}
+		at, err := ledger.ParseTime(tx.At)
+		if err != nil {
+			return err
+		}
+		day := w.Calendar.DateOf(at) // the business day of the transaction, not of its delivery
 		for _, user := range walletsOf(tx) {
-			applied, err := w.Loans.ApplyScoreOnce(ctx, w.Profiles, user, tx.TxID, delta, w.Clock.Now(ctx), correlation.FromContext(ctx))
+			sev, err := w.scoreEvent(ctx, tx, user, day)
 			if err != nil {
 				return err
 			}
-			w.Log.InfoContext(ctx, "credit score", "userId", user, "txId", tx.TxID, "delta", delta, "applied", applied)
+			change := lending.CreditScoreChange(sev)
+			if change.Delta == 0 {
+				continue
+			}
+			applied, err := w.Loans.ApplyScoreOnce(ctx, w.Profiles, user, tx.TxID, change, day, w.Clock.Now(ctx), correlation.FromContext(ctx))
+			if err != nil {
+				return err
+			}
+			w.Log.InfoContext(ctx, "credit score", "userId", user, "txId", tx.TxID, "delta", change.Delta, "applied", applied)
 		}
 		return nil
 	}), nil
+}
+
+// scoreEvent is what tx was for user's wallet, paid on business day day: a deposit's amount
+// into the wallet; for a repayment, whether the installment it names is PAID by this very
+// transaction (its deterministic ID) and when it was due.
+func (w *Worker) scoreEvent(ctx context.Context, tx ledgerstore.TransactionCommitted, user string, day clock.Date) (lending.ScoreEvent, error) {
+	wallet, _ := ledger.Wallet(user)
+	switch tx.Type {
+	case string(ledger.TypeDeposit):
+		ev := lending.ScoreEvent{Kind: lending.ScoreDeposit}
+		for _, p := range tx.Postings {
+			if p.To != string(wallet) {
+				continue
+			}
+			amt, err := decimal.NewFromString(p.Amount)
+			if err != nil {
+				return lending.ScoreEvent{}, fmt.Errorf("deposit %s: amount %q: %w", tx.TxID, p.Amount, err)
+			}
+			ev.Amount = ev.Amount.Add(amt)
+		}
+		return ev, nil
+	case string(ledger.TypeRepayment):
+		ev := lending.ScoreEvent{Kind: lending.ScoreRepayment, PaidOn: day}
+		id, no := tx.Meta.LoanID, tx.Meta.InstallmentNo
+		if id == "" || no < 1 || tx.TxID != lendingstore.RepaymentTxID(id, no) {
+			return ev, nil // not an installment's repayment: nothing to reward
+		}
+		cur, err := w.Loans.GetWithInstallments(ctx, id)
+		if errs.KindOf(err) == errs.KindNotFound {
+			return ev, nil
+		}
+		if err != nil {
+			return lending.ScoreEvent{}, err
+		}
+		if cur.Loan.UserID != user {
+			return ev, nil
+		}
+		for _, in := range cur.Installments {
+			if in.No == no {
+				ev.PaidInFull, ev.DueOn = in.Status == lending.InstPaid, in.DueDate
+			}
+		}
+		return ev, nil
+	}
+	return lending.ScoreEvent{}, nil
 }
 
 func walletsOf(tx ledgerstore.TransactionCommitted) []string {

@@ -109,14 +109,16 @@ func ledgerEvent(t *testing.T, typ ledger.TxType, txID string, at time.Time, pos
 	return env
 }
 
-// TestCreditScoreOncePerTransaction: one ledger event delivered twice → one change.
+// TestCreditScoreOncePerTransaction: one ledger event delivered twice, concurrently → one
+// change (an on-time repayment +20, a deposit of 1,000.00 +5, a withdrawal nothing).
 func TestCreditScoreOncePerTransaction(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxWith("c")
-	e.profile("cs", 650, "1000")
-	rpy := ledgerEvent(t, ledger.TypeRepayment, "rpy-1", time.Now(), ledgerstore.PostingData{From: "wallet:cs", To: "loan:L1", Amount: "10.00"},
-		ledgerstore.PostingData{From: "wallet:cs", To: "interest-income#03", Amount: "1.00"})
-	dep := ledgerEvent(t, ledger.TypeDeposit, "dep-1", time.Now(), ledgerstore.PostingData{From: "external#01", To: "wallet:cs", Amount: "10.00"})
+	e.profile("cs", 650, "100000")
+	id := e.activeLoan("cs", "10000.00", 3)
+	e.deposit("cs", "5000", "fund-cs")
+	rpy := id2event(t, e, id, "cs")
+	dep := ledgerEvent(t, ledger.TypeDeposit, "dep-1", time.Now(), ledgerstore.PostingData{From: "external#01", To: "wallet:cs", Amount: "1000.00"})
 	wdr := ledgerEvent(t, ledger.TypeWithdrawal, "wdr-1", time.Now(), ledgerstore.PostingData{From: "wallet:cs", To: "external#01", Amount: "1.00"})
 	var wg sync.WaitGroup
 	for _, env := range []events.Envelope{rpy, rpy, dep, dep, wdr} {
@@ -134,8 +136,10 @@ func TestCreditScoreOncePerTransaction(t *testing.T) {
 		t.Fatalf("score %d", p.CreditScore)
 	}
 	// Clamped at 900: still once.
-	e.profile("top", 895, "1000")
-	top := ledgerEvent(t, ledger.TypeRepayment, "rpy-top", time.Now(), ledgerstore.PostingData{From: "wallet:top", To: "loan:L2", Amount: "10.00"})
+	e.profile("top", 895, "100000")
+	topLoan := e.activeLoan("top", "10000.00", 3)
+	e.deposit("top", "5000", "fund-top")
+	top := id2event(t, e, topLoan, "top")
 	e.w.CreditScore(ctx, sqsOf(t, top))
 	e.w.CreditScore(ctx, sqsOf(t, top))
 	if p, _, _ := e.w.Profiles.Get(ctx, "top"); p.CreditScore != 900 {

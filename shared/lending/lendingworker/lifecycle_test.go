@@ -300,6 +300,7 @@ func TestInsufficientFundsChangesNothing(t *testing.T) {
 // state and a timeline entry; illegal → 409 and nothing changed.
 func TestStateMachineThroughTheStore(t *testing.T) {
 	e := newEnv(t)
+	e.profile("sm", 700, "100000") // an approval re-checks the debt-to-income ratio
 	ctx := ctxWith("c")
 	now := e.clk.Now(ctx)
 	n := 0

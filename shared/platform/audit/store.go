@@ -81,6 +81,20 @@ func actorKey(id string) string       { return "ACTOR#" + id }
 func actionKey(a string) string       { return "ACTION#" + a }
 func entityKeyOf(t, id string) string { return "ENTITY#" + t + "#" + id }
 
+// doubledEntityTypes are the entity types once written with their type repeated in the id
+// (the wallet routes named entity wallet:wallet:<sub>). A query for entity T:X of such a type
+// also reads the partition of T:T:X, after T:X's own: every record written the old way
+// predates the fix, so the pages stay newest first.
+var doubledEntityTypes = map[string]bool{"wallet": true}
+
+// legacyEntityKey is the second partition an entity query reads ("" for none).
+func legacyEntityKey(t, id string) string {
+	if !doubledEntityTypes[t] || strings.HasPrefix(id, t+":") {
+		return ""
+	}
+	return entityKeyOf(t, t+":"+id)
+}
+
 func toItem(r Record) item {
 	sk := dynamoitem.SortableTime(r.At) + "#" + r.ID
 	it := item{
@@ -185,6 +199,9 @@ type Position struct {
 	Day  string `json:"d,omitempty"`  // table walk: the day partition to resume in
 	PK   string `json:"pk,omitempty"` // the table key of the last record read; empty: the start of Day
 	SK   string `json:"sk,omitempty"`
+	// Legacy: the page ended in the entity's old-style partition (legacyEntityKey); with an
+	// empty PK, at its start.
+	Legacy bool `json:"l,omitempty"`
 }
 
 // plan is a resolved query.
@@ -196,6 +213,7 @@ type plan struct {
 	pkName   string
 	skName   string
 	pkValue  string
+	legacyPK string // an entity query's old-style partition, read after pkValue's ("": none)
 	filter   string
 	names    map[string]string
 	values   map[string]types.AttributeValue
@@ -242,6 +260,7 @@ func (s *Store) resolve(ctx context.Context, q Query) (plan, error) {
 	switch {
 	case q.EntityType != "":
 		p.index, p.pkValue = "gsi3", entityKeyOf(q.EntityType, q.EntityID)
+		p.legacyPK = legacyEntityKey(q.EntityType, q.EntityID)
 		if q.Actor != "" {
 			addFilter("actorId", q.Actor)
 		}
@@ -281,21 +300,35 @@ func (p plan) fits(c Position) bool {
 		}
 		return c.PK == "DAY#"+c.Day && p.skInRange(c.SK)
 	}
-	return c.Day == "" && strings.HasPrefix(c.PK, "DAY#") && len(c.PK) > len("DAY#") && p.skInRange(c.SK)
+	if c.Day != "" || (c.Legacy && p.legacyPK == "") {
+		return false
+	}
+	if c.Legacy && c.PK == "" && c.SK == "" {
+		return true // the start of the old-style partition
+	}
+	return strings.HasPrefix(c.PK, "DAY#") && len(c.PK) > len("DAY#") && p.skInRange(c.SK)
 }
 
 // start is the ExclusiveStartKey of a position in the query: the table key, plus the index's
-// (the index partition is the query's own; its sort key is the table's).
+// (the index partition is the query's own, or its old-style one; its sort key is the table's).
 func (p plan) start(c Position) map[string]types.AttributeValue {
 	if c.PK == "" {
 		return nil
 	}
 	k := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: c.PK}, "sk": &types.AttributeValueMemberS{Value: c.SK}}
 	if p.index != "" {
-		k[p.pkName] = &types.AttributeValueMemberS{Value: p.pkValue}
+		k[p.pkName] = &types.AttributeValueMemberS{Value: p.partition(c.Legacy)}
 		k[p.skName] = &types.AttributeValueMemberS{Value: c.SK}
 	}
 	return k
+}
+
+// partition is the index partition a position reads.
+func (p plan) partition(legacy bool) string {
+	if legacy {
+		return p.legacyPK
+	}
+	return p.pkValue
 }
 
 // position is where a page of the plan ends, after the item whose key is key (nil: at the
@@ -421,22 +454,34 @@ func (s *Store) walkDays(ctx context.Context, p plan, after *Position) (Page, er
 
 func (s *Store) queryIndex(ctx context.Context, p plan, after *Position) (Page, error) {
 	var start map[string]types.AttributeValue
+	legacy := false
 	if after != nil {
-		start = p.start(*after)
+		start, legacy = p.start(*after), after.Legacy
 	}
 	items := make([]Record, 0, p.q.Limit)
 	next := func(key map[string]types.AttributeValue) (Page, error) {
-		return Page{Items: items, Next: p.position("", key)}, nil
+		c := p.position("", key)
+		c.Legacy = legacy
+		return Page{Items: items, Next: c}, nil
+	}
+	// done ends the current partition: the page is complete unless the old-style partition is
+	// still to be read.
+	done := func() (bool, Page) {
+		if legacy || p.legacyPK == "" {
+			return true, Page{Items: items}
+		}
+		legacy, start = true, nil
+		return false, Page{}
 	}
 	for calls := 0; ; calls++ {
 		if calls == maxCalls {
-			return next(start) // not nil: every call but the first starts after a key
+			return next(start) // nil only at the start of the old-style partition
 		}
 		batch := int32(p.q.Limit - len(items))
 		if p.filter != "" {
 			batch = filteredBatch
 		}
-		out, recs, err := s.run(ctx, p.input(p.pkValue, batch, start))
+		out, recs, err := s.run(ctx, p.input(p.partition(legacy), batch, start))
 		if err != nil {
 			return Page{}, err
 		}
@@ -444,14 +489,22 @@ func (s *Store) queryIndex(ctx context.Context, p plan, after *Position) (Page, 
 			items = append(items, r)
 			if len(items) == p.q.Limit {
 				if i == len(recs)-1 && len(out.LastEvaluatedKey) == 0 {
-					return Page{Items: items}, nil
+					if legacy || p.legacyPK == "" {
+						return Page{Items: items}, nil
+					}
+					// The old-style partition may hold more: continue at its start.
+					legacy = true
+					return next(nil)
 				}
 				return next(out.Items[i])
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return Page{Items: items}, nil
+		if len(out.LastEvaluatedKey) > 0 {
+			start = out.LastEvaluatedKey
+			continue
 		}
-		start = out.LastEvaluatedKey
+		if end, pg := done(); end {
+			return pg, nil
+		}
 	}
 }

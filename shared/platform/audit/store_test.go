@@ -287,3 +287,41 @@ func TestRecordsAreAppendOnlyItems(t *testing.T) {
 		}
 	}
 }
+
+// TestWalletEntityReadsTheOldStylePartitionToo: records of entity wallet:alice and the ones
+// written the old way (wallet:wallet:alice, all older) page together, newest first, each once,
+// at every page size; other entity types read only their own partition, and a position in the
+// old-style partition is invalid_cursor for them.
+func TestWalletEntityReadsTheOldStylePartitionToo(t *testing.T) {
+	s, _ := newStore(t)
+	var want []string
+	for i := 1; i <= 7; i++ {
+		ent := &audit.Entity{Type: "wallet", ID: "alice"}
+		if i > 4 {
+			ent = &audit.Entity{Type: "wallet", ID: "wallet:alice"} // older: written before the fix
+		}
+		r := rec(i, base.Add(-time.Duration(i)*time.Minute), "alice", "wallet.deposit", ent)
+		put(t, s, r)
+		want = append(want, r.ID)
+	}
+	put(t, s, rec(20, base.Add(-time.Second), "bob", "wallet.deposit", &audit.Entity{Type: "wallet", ID: "bob"}))
+	put(t, s, rec(21, base.Add(-time.Second), "p", "profile.update", &audit.Entity{Type: "profile", ID: "profile:alice"}))
+	for _, limit := range []int{1, 2, 3, 4, 7, 50} {
+		got := ids(all(t, s, audit.Query{EntityType: "wallet", EntityID: "alice", Limit: limit}))
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("limit %d: %v, want %v", limit, got, want)
+		}
+	}
+	if got := ids(all(t, s, audit.Query{EntityType: "profile", EntityID: "alice"})); len(got) != 0 {
+		t.Errorf("profile:alice read another type's doubled partition: %v", got)
+	}
+	atLegacyStart := &audit.Position{From: base.Add(-audit.DefaultRange).UTC().Format(time.RFC3339Nano), To: base.UTC().Format(time.RFC3339Nano), Legacy: true}
+	if p, err := s.Query(context.Background(), audit.Query{EntityType: "wallet", EntityID: "alice", After: atLegacyStart}); err != nil ||
+		strings.Join(ids(p.Items), ",") != strings.Join(want[4:], ",") {
+		t.Errorf("from the start of the old-style partition: %v %v", ids(p.Items), err)
+	}
+	_, err := s.Query(context.Background(), audit.Query{EntityType: "profile", EntityID: "alice", After: atLegacyStart})
+	if pe := problem.From(err); problem.Status(pe.Kind) != 400 || pe.Code != errs.CodeInvalidCursor {
+		t.Errorf("a legacy position for a type without one: %v", err)
+	}
+}
