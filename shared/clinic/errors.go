@@ -15,6 +15,7 @@ const (
 	CodeDateInPast            = "date_in_past"
 	CodeDateTooFar            = "date_too_far"
 	CodeConcurrentUpdate      = "concurrent_update"
+	CodeRebookLimit           = "rebook_limit"
 )
 
 // Field names, as the API spells them.

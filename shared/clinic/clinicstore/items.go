@@ -19,6 +19,7 @@ const (
 	EntityQueue       = "queue"
 	EntityAppointment = "appointment"
 	EntityGuard       = "guard"
+	EntityRebook      = "rebook"
 )
 
 // Key prefixes and fixed sort keys.
@@ -39,6 +40,10 @@ func DayPK(doctorID string, date clock.Date) string { return "DAY#" + doctorID +
 func ApptSK(originalToken int) string { return fmt.Sprintf("APPT#%03d", originalToken) }
 
 func guardSK(patientID string) string { return "GUARD#" + patientID }
+
+// rebookSK is the item counting a patient's cancellations of the day (clinic.RebookLimit); it
+// outlives the guard, which a cancellation deletes.
+func rebookSK(patientID string) string { return "REBOOK#" + patientID }
 
 type doctorItem struct {
 	PK          string `dynamodbav:"pk"`
@@ -98,6 +103,7 @@ type QueueItem struct {
 	Date          string `dynamodbav:"date"`
 	Version       int64  `dynamodbav:"version"`
 	LastToken     int    `dynamodbav:"lastToken"`
+	Cancelled     int    `dynamodbav:"cancelled,omitempty"` // cancelled bookings; absent on days stored before it was kept
 	ServingID     string `dynamodbav:"servingId,omitempty"`
 	LastCalled    []int  `dynamodbav:"lastCalled"`
 	UpNextID      string `dynamodbav:"upNextId,omitempty"`
@@ -132,6 +138,14 @@ type AppointmentItem struct {
 	Correlation   string `dynamodbav:"correlationId,omitempty"`
 }
 
+type rebookItem struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	Entity        string `dynamodbav:"entity"`
+	PatientID     string `dynamodbav:"patientId"`
+	Cancellations int    `dynamodbav:"cancellations"`
+}
+
 type guardItem struct {
 	PK            string `dynamodbav:"pk"`
 	SK            string `dynamodbav:"sk"`
@@ -164,7 +178,7 @@ func apptFromItem(it AppointmentItem) (clinic.Appointment, error) {
 
 func queueToItem(d *clinic.Day, version int64, now time.Time, corr string) (map[string]types.AttributeValue, error) {
 	q := QueueItem{PK: DayPK(d.DoctorID, d.Date), SK: queueSK, Entity: EntityQueue, DoctorID: d.DoctorID,
-		Date: d.Date.String(), Version: version, LastToken: d.LastToken, ServingID: d.ServingID,
+		Date: d.Date.String(), Version: version, LastToken: d.LastToken, Cancelled: d.Cancelled, ServingID: d.ServingID,
 		LastCalled: append([]int{}, d.LastCalled...), UpdatedAt: dynamoitem.OptionalTime(now), Correlation: corr}
 	if a, ok := d.UpNext(); ok {
 		q.UpNextID, q.UpNextPatient, q.UpNextToken = a.ID, a.PatientID, a.Token

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -163,9 +164,18 @@ func statsFromItem(doctorID string, item map[string]types.AttributeValue) (clini
 }
 
 // Day reads a doctor's day with one consistent Query of its partition. A day nobody booked
-// yet comes back empty with version 0.
+// yet comes back empty with version 0. Its cancelled count is counted from the appointments
+// themselves (so a day stored before the queue item kept the count is exact once it changes).
 func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*clinic.Day, error) {
-	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}}
+	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}, Cancellations: map[string]int{}}
+	defer func() {
+		d.Cancelled = 0
+		for _, a := range d.Appointments {
+			if a.State == clinic.Cancelled {
+				d.Cancelled++
+			}
+		}
+	}()
 	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DayPK(doctorID, date))}})
@@ -202,6 +212,12 @@ func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*cl
 					return nil, fmt.Errorf("guard item: %w", err)
 				}
 				d.Guards[g.PatientID] = g.AppointmentID
+			case EntityRebook:
+				var rb rebookItem
+				if err := attributevalue.UnmarshalMap(item, &rb); err != nil {
+					return nil, fmt.Errorf("rebook item: %w", err)
+				}
+				d.Cancellations[rb.PatientID] = rb.Cancellations
 			}
 		}
 	}
@@ -252,17 +268,15 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 		for _, a := range day.Appointments {
 			before[a.ID] = a.Version
 		}
-		guardsBefore := map[string]string{}
-		for p, id := range day.Guards {
-			guardsBefore[p] = id
-		}
+		guardsBefore := maps.Clone(day.Guards)
+		cancelsBefore := maps.Clone(day.Cancellations)
 		if err := op(day); err != nil {
 			return nil, err
 		}
 		if err := day.Check(); err != nil {
 			return nil, errs.Internal(fmt.Errorf("queue invariant broken by an operation: %w", err))
 		}
-		items, err := st.writes(ctx, day, before, guardsBefore, now, corr)
+		items, err := st.writes(ctx, day, before, guardsBefore, cancelsBefore, now, corr)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +330,7 @@ func lostRace(err error) bool {
 	return errors.As(err, &tc) || errors.As(err, &ccf)
 }
 
-func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]int64, guardsBefore map[string]string, now time.Time, corr string) ([]types.TransactWriteItem, error) {
+func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]int64, guardsBefore map[string]string, cancelsBefore map[string]int, now time.Time, corr string) ([]types.TransactWriteItem, error) {
 	var items []types.TransactWriteItem
 	q, err := queueToItem(day, day.Version+1, now, corr)
 	if err != nil {
@@ -367,6 +381,22 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: dynamoitem.Key(pk, guardSK(patient)),
 			ConditionExpression:       aws.String("appointmentId = :a"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":a": dynamoitem.S(id)}}})
+	}
+	for patient, n := range day.Cancellations {
+		old, existed := cancelsBefore[patient]
+		if existed && old == n {
+			continue
+		}
+		rb, err := attributevalue.MarshalMap(rebookItem{PK: pk, SK: rebookSK(patient), Entity: EntityRebook, PatientID: patient, Cancellations: n})
+		if err != nil {
+			return nil, err
+		}
+		p := &types.Put{TableName: &st.table, Item: rb, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+		if existed {
+			p.ConditionExpression = aws.String("cancellations = :n")
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":n": dynamoitem.N(int64(old))}
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
 	}
 	return items, nil
 }
