@@ -139,3 +139,23 @@ func TestTokensRemainingIsTheRuleBookUses(t *testing.T) {
 		t.Fatalf("bookings per slot: %v", got)
 	}
 }
+
+func TestCheckOnTheDay(t *testing.T) {
+	today := clock.NewDate(2025, 1, 15)
+	for _, tc := range []struct {
+		name string
+		date clock.Date
+		code string
+	}{
+		{"the day itself", today, ""},
+		{"the day before", today.AddDays(-1), CodeNotToday},
+		{"the day after", today.AddDays(1), CodeNotToday},
+		{"a year later", today.AddDays(365), CodeNotToday},
+		{"same day of another month", clock.NewDate(2025, 2, 15), CodeNotToday},
+	} {
+		err := CheckOnTheDay(tc.date, today)
+		if errs.CodeOf(err) != tc.code || (err != nil && errs.KindOf(err) != errs.KindConflict) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.code)
+		}
+	}
+}

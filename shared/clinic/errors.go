@@ -16,6 +16,7 @@ const (
 	CodeDateTooFar            = "date_too_far"
 	CodeConcurrentUpdate      = "concurrent_update"
 	CodeRebookLimit           = "rebook_limit"
+	CodeNotToday              = "not_today"
 )
 
 // Field names, as the API spells them.

@@ -123,8 +123,10 @@ func GetAppointment(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error)
 }
 
 // transition builds a POST /api/v1/appointments/{id}/<verb> route: change decides on the
-// day; routes whose policy is OwnerSelf let a patient act only on their own appointment.
-func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error), stats bool) func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
+// day; routes whose policy is OwnerSelf let a patient act only on their own appointment;
+// onTheDay routes act only on the appointment's business day (clinic.CheckOnTheDay); stats
+// routes record the consultation's duration.
+func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error), onTheDay, stats bool) func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
 	return func(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		st, err := store(d)
 		if err != nil {
@@ -154,11 +156,16 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 						return err
 					}
 				}
+				if onTheDay {
+					if err := clinic.CheckOnTheDay(day.Date, d.Calendar.DateOf(now)); err != nil {
+						return err
+					}
+				}
 				a, dd, err := change(day, id, now)
 				out, dur = a, dd
 				return err
 			}
-			var ex = st.StatsWrite(doctorID, func() time.Duration { return dur })
+			var ex = st.StatsWrite(doctorID, d.Config.Clinic.MinConsultation, func() time.Duration { return dur })
 			if !stats {
 				ex = nil
 			}
@@ -180,33 +187,33 @@ func noDuration(f func(*clinic.Day, string, time.Time) (clinic.Appointment, erro
 // Cancel builds POST /api/v1/appointments/{id}/cancel (before check-in).
 var Cancel = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.Cancel(id, now)
-}), false)
+}), false, false)
 
 // CheckIn builds POST /api/v1/appointments/{id}/check-in: present, then the reshuffle.
 var CheckIn = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.CheckIn(id, false, now)
-}), false)
+}), true, false)
 
 // EmergencyCheckIn builds POST /api/v1/appointments/{id}/emergency-check-in (receptionist):
 // present and ahead of every waiting patient.
 var EmergencyCheckIn = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.CheckIn(id, true, now)
-}), false)
+}), true, false)
 
 // Skip builds POST /api/v1/appointments/{id}/skip: a called patient who is not there goes
 // back to BOOKED, behind the present ones.
 var Skip = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.Skip(id, now)
-}), false)
+}), true, false)
 
 // Complete builds POST /api/v1/appointments/{id}/complete: COMPLETED, and the duration joins
 // the doctor's statistics in the same transaction.
 var Complete = transition(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error) {
 	return d.Complete(id, now)
-}, true)
+}, true, true)
 
 // QueueNext builds POST /api/v1/doctors/{id}/queue/next?date= (doctor): the first checked-in
-// patient becomes IN_CONSULTATION.
+// patient becomes IN_CONSULTATION, on the business day itself only (409 not_today).
 func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	st, err := store(d)
 	if err != nil {
@@ -225,6 +232,9 @@ func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			return nil, err
 		}
 		now := d.Clock.Now(ctx)
+		if err := clinic.CheckOnTheDay(date, d.Calendar.DateOf(now)); err != nil {
+			return nil, err
+		}
 		var called clinic.Appointment
 		if _, err := st.Mutate(ctx, id, date, now, func(day *clinic.Day) error {
 			a, err := day.Next(now)

@@ -90,8 +90,10 @@ func Stats(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			RollingSeconds float64 `json:"rollingAverageSeconds"`
 			RollingSamples int     `json:"rollingSamples"`
 			WaitBasis      float64 `json:"waitBasisSeconds"`
+			Ignored        int64   `json:"ignoredConsultations"`
+			MinSeconds     float64 `json:"minConsultationSeconds"`
 		}{id, s.Consultations, s.AllTimeAverage().Seconds(), s.RollingAverage().Seconds(), len(s.Recent),
-			s.WaitBasis(doc.SlotMinutes).Seconds()})
+			s.WaitBasis(doc.SlotMinutes).Seconds(), s.Ignored, d.Config.Clinic.MinConsultation.Seconds()})
 	}, nil
 }
 

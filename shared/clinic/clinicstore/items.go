@@ -91,6 +91,7 @@ type statsItem struct {
 	Consultations int64   `dynamodbav:"consultations"`
 	TotalMs       int64   `dynamodbav:"totalMs"`
 	Recent        []int64 `dynamodbav:"recent"`
+	Ignored       int64   `dynamodbav:"ignored,omitempty"`
 	Version       int64   `dynamodbav:"version"`
 }
 

@@ -160,7 +160,7 @@ func statsFromItem(doctorID string, item map[string]types.AttributeValue) (clini
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return clinic.Stats{}, fmt.Errorf("stats item: %w", err)
 	}
-	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Version: it.Version}, nil
+	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Ignored: it.Ignored, Version: it.Version}, nil
 }
 
 // Day reads a doctor's day with one consistent Query of its partition. A day nobody booked
@@ -401,17 +401,18 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 	return items, nil
 }
 
-// StatsWrite is the Extra that adds a finished consultation to the doctor's statistics,
-// conditioned on the statistics' version.
-func (st *Store) StatsWrite(doctorID string, dur func() time.Duration) Extra {
+// StatsWrite is the Extra that records a finished consultation in the doctor's statistics
+// (clinic.Stats.Record: one shorter than floor is only counted as ignored), conditioned on the
+// statistics' version.
+func (st *Store) StatsWrite(doctorID string, floor time.Duration, dur func() time.Duration) Extra {
 	return func(ctx context.Context, _ *clinic.Day) ([]types.TransactWriteItem, error) {
 		cur, err := st.Stats(ctx, doctorID)
 		if err != nil {
 			return nil, err
 		}
-		next := cur.Add(dur())
+		next := cur.Record(dur(), floor)
 		item, err := attributevalue.MarshalMap(statsItem{PK: DoctorPK(doctorID), SK: statsSK, Entity: EntityStats, DoctorID: doctorID,
-			Consultations: next.Consultations, TotalMs: next.TotalMs, Recent: next.Recent, Version: cur.Version + 1})
+			Consultations: next.Consultations, TotalMs: next.TotalMs, Recent: next.Recent, Ignored: next.Ignored, Version: cur.Version + 1})
 		if err != nil {
 			return nil, err
 		}
