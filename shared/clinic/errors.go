@@ -32,6 +32,7 @@ const (
 	FieldSlot        = "slot"
 	FieldPatientName = "patientName"
 	FieldID          = "id"
+	FieldUser        = "user"
 )
 
 func illegal(a Appointment, action string) error {

@@ -115,7 +115,11 @@ func GetAppointment(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error)
 		if err != nil {
 			return nil, err
 		}
-		if err := authz.RequireOwner(ctx, a.PatientID); err != nil {
+		user, err := doctorUser(ctx, st, a.DoctorID)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireOwner(ctx, user, a.PatientID); err != nil {
 			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, viewAppointment(a))
@@ -123,7 +127,8 @@ func GetAppointment(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error)
 }
 
 // transition builds a POST /api/v1/appointments/{id}/<verb> route: change decides on the
-// day; routes whose policy is OwnerSelf let a patient act only on their own appointment;
+// day; routes whose policy is OwnerSelf let only the owners it names act (the appointment's
+// patient, the doctor record's user: requireOwner), and override roles;
 // onTheDay routes act only on the appointment's business day (clinic.CheckOnTheDay); stats
 // routes record the consultation's duration.
 func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error), onTheDay, stats bool) func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
@@ -142,7 +147,10 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 				return nil, err
 			}
 			audit.SetEntity(ctx, "appointment", id)
-			p, _ := authz.PolicyFrom(ctx)
+			user, err := doctorUser(ctx, st, doctorID)
+			if err != nil {
+				return nil, err
+			}
 			now := d.Clock.Now(ctx)
 			var out clinic.Appointment
 			var dur time.Duration
@@ -151,10 +159,8 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 				if !ok {
 					return errs.NotFound("The appointment does not exist.")
 				}
-				if p.Ownership == authz.OwnerSelf {
-					if err := authz.RequireOwner(ctx, day.Appointments[i].PatientID); err != nil {
-						return err
-					}
+				if err := requireOwner(ctx, user, day.Appointments[i].PatientID); err != nil {
+					return err
 				}
 				if onTheDay {
 					if err := clinic.CheckOnTheDay(day.Date, d.Calendar.DateOf(now)); err != nil {
@@ -228,7 +234,11 @@ func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := noBody(r); err != nil {
 			return nil, err
 		}
-		if _, err := st.Doctor(ctx, id); err != nil {
+		doc, err := st.Doctor(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireOwner(ctx, doc.UserID, ""); err != nil {
 			return nil, err
 		}
 		now := d.Clock.Now(ctx)

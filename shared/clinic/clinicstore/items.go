@@ -58,6 +58,7 @@ type doctorItem struct {
 	EndTime     string `dynamodbav:"endTime"`
 	SlotMinutes int    `dynamodbav:"slotMinutes"`
 	MaxTokens   int    `dynamodbav:"maxTokens"`
+	UserID      string `dynamodbav:"userId,omitempty"` // absent: no doctor-role user (records made before it existed)
 	CreatedAt   string `dynamodbav:"createdAt"`
 	Correlation string `dynamodbav:"correlationId,omitempty"`
 }
@@ -66,7 +67,7 @@ func doctorToItem(d clinic.Doctor, corr string) (map[string]types.AttributeValue
 	return attributevalue.MarshalMap(doctorItem{PK: DoctorPK(d.ID), SK: doctorSK, GSI1PK: doctorsGSI,
 		GSI1SK: d.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + d.ID, Entity: EntityDoctor,
 		DoctorID: d.ID, Name: d.Name, Specialty: d.Specialty, StartTime: d.StartTime.String(), EndTime: d.EndTime.String(),
-		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: dynamoitem.OptionalTime(d.CreatedAt), Correlation: corr})
+		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, UserID: d.UserID, CreatedAt: dynamoitem.OptionalTime(d.CreatedAt), Correlation: corr})
 }
 
 func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error) {
@@ -80,7 +81,7 @@ func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error)
 		return clinic.Doctor{}, fmt.Errorf("doctor item %s: bad times %q %q", it.DoctorID, it.StartTime, it.EndTime)
 	}
 	return clinic.Doctor{ID: it.DoctorID, Name: it.Name, Specialty: it.Specialty, StartTime: st, EndTime: et,
-		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}, nil
+		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, UserID: it.UserID, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}, nil
 }
 
 type statsItem struct {

@@ -56,6 +56,28 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 	return nil
 }
 
+// SetDoctorUser names the doctor record's user (the backfill of records made without one); a
+// missing doctor is a not-found error. It returns the doctor as updated.
+func (st *Store) SetDoctorUser(ctx context.Context, id, user string) (clinic.Doctor, error) {
+	vals := map[string]types.AttributeValue{":u": dynamoitem.S(user)}
+	expr := "SET userId = :u"
+	if corr := correlation.FromContext(ctx); corr != "" {
+		expr += ", correlationId = :c"
+		vals[":c"] = dynamoitem.S(corr)
+	}
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(id), doctorSK),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return clinic.Doctor{}, errs.NotFound("The doctor does not exist.")
+	}
+	if err != nil {
+		return clinic.Doctor{}, fmt.Errorf("set doctor user: %w", err)
+	}
+	return doctorFromItem(out.Attributes)
+}
+
 // Doctor reads one doctor; a missing one is a not-found error.
 func (st *Store) Doctor(ctx context.Context, id string) (clinic.Doctor, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(id), doctorSK),
