@@ -499,4 +499,25 @@ func TestClinicDoctorIsBoundToTheirOwnQueue(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, r.Status, r.Body, c.want)
 		}
 	}
+	// The backfill: a doctor registered without a user is no doctor's until an admin names one.
+	r := call(t, "POST", "/api/v1/doctors", a.admin, map[string]any{"name": "Dr Old Record", "specialty": "General medicine",
+		"startTime": "09:00", "endTime": "17:00", "slotMinutes": 10, "maxTokens": 5})
+	if r.Status != 201 {
+		t.Fatalf("create doctor: %d %s", r.Status, r.Body)
+	}
+	old := r.JSON(t)["id"].(string)
+	sub := uniq("doc")
+	tok := token(t, sub, "doctor")
+	if r := call(t, "GET", "/api/v1/doctors/"+old+"/queue", tok, nil); r.Status != 403 {
+		t.Fatalf("a record naming no user: %d %s, want 403", r.Status, r.Body)
+	}
+	if r := call(t, "PUT", "/api/v1/doctors/"+old+"/user", a.reception, map[string]any{"user": sub}); r.Status != 403 {
+		t.Fatalf("a receptionist sets a doctor's user: %d %s, want 403", r.Status, r.Body)
+	}
+	if r := call(t, "PUT", "/api/v1/doctors/"+old+"/user", a.admin, map[string]any{"user": sub}); r.Status != 200 || r.JSON(t)["user"] != sub {
+		t.Fatalf("set user: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "GET", "/api/v1/doctors/"+old+"/queue", tok, nil); r.Status != 200 {
+		t.Fatalf("after the backfill: %d %s, want 200", r.Status, r.Body)
+	}
 }
