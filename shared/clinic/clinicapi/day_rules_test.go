@@ -2,6 +2,7 @@ package clinicapi_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,33 @@ func TestStatsIgnoreConsultationsShorterThanTheFloor(t *testing.T) {
 	consult(second, mallory, 5*time.Minute)
 	if s := read(); s.Consultations != 1 || s.Ignored != 1 || s.AverageConsultationSeconds != 300 {
 		t.Fatalf("after a 5 min consultation: %+v, want 1 counted (300 s) and 1 ignored", s)
+	}
+}
+
+// TestRebookLimitThroughTheRoutes: after cancelling two bookings of a doctor's day, the
+// patient's third booking of it is 409 rebook_limit and writes nothing; the cancelled places
+// are free for others, under new token numbers.
+func TestRebookLimitThroughTheRoutes(t *testing.T) {
+	e := clinicSetup(t)
+	doc, first := seed(t, e)
+	if r := e.call(t, "POST /api/v1/appointments/{id}/cancel", first, alice); r.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", r.StatusCode, r.Body)
+	}
+	second := bookAs(t, e, alice, doc, "2025-01-15")
+	if r := e.call(t, "POST /api/v1/appointments/{id}/cancel", second, alice); r.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", r.StatusCode, r.Body)
+	}
+	before := e.items(t, clinicTable)
+	r := e.call(t, "POST /api/v1/appointments", "", withBody(alice, `{"doctorId":"`+doc+`","date":"2025-01-15","slot":"16:00"}`))
+	var p problem.Document
+	platformtest.JSON(t, r, &p)
+	if r.StatusCode != 409 || p.Code != "rebook_limit" {
+		t.Fatalf("third booking: %d %s, want 409 rebook_limit", r.StatusCode, r.Body)
+	}
+	if after := e.items(t, clinicTable); !slices.Equal(before, after) {
+		t.Fatal("a refused booking changed the clinic table")
+	}
+	if id := bookAs(t, e, mallory, doc, "2025-01-15"); !strings.HasSuffix(id, ".3") {
+		t.Fatalf("next booking %s, want token 3 (tokens 1 and 2 are never reused)", id)
 	}
 }
