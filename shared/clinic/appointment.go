@@ -67,7 +67,7 @@ func ParseAppointmentID(id string) (doctorID string, date clock.Date, token int,
 		return "", clock.Date{}, 0, false
 	}
 	token, _ = strconv.Atoi(m[3])
-	if token > MaxTokensLimit {
+	if token > MaxTokenNumber {
 		return "", clock.Date{}, 0, false
 	}
 	return m[1], d, token, true

@@ -23,3 +23,15 @@ func CheckBookingDate(date, today clock.Date) error {
 	}
 	return nil
 }
+
+// CheckOnTheDay is the rule of the queue's day-of actions — check-in (emergency too), call
+// next, skip and complete: they act only on the appointment's own business day (date), and
+// today is the business day of the request in the clinic's time zone (clock.Calendar). Any
+// other day, earlier or later, is 409 not_today.
+func CheckOnTheDay(date, today clock.Date) error {
+	if date != today {
+		return errs.Conflict(CodeNotToday,
+			fmt.Sprintf("This can be done only on %s, the appointment's day; today is %s.", date, today))
+	}
+	return nil
+}

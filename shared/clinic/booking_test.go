@@ -99,7 +99,8 @@ func TestBookOnlyInTheDoctorsSlots(t *testing.T) {
 }
 
 // TestTokensRemainingIsTheRuleBookUses: the slots view's "tokens remaining" and Book's day_full
-// are one rule — every token handed out counts, a cancelled one too.
+// are one rule — every active booking counts; a cancelled one frees its place (its token is
+// not reused).
 func TestTokensRemainingIsTheRuleBookUses(t *testing.T) {
 	d := &Day{DoctorID: "D1", Date: clock.NewDate(2025, 1, 15)}
 	doc := doctor(3)
@@ -117,18 +118,44 @@ func TestTokensRemainingIsTheRuleBookUses(t *testing.T) {
 	if _, err := d.Cancel(ids[0], t0); err != nil {
 		t.Fatal(err)
 	}
-	if n := d.TokensRemaining(doc); n != 0 {
-		t.Fatalf("a cancellation freed a token: %d remaining", n)
+	if n := d.TokensRemaining(doc); n != 1 {
+		t.Fatalf("a cancellation left %d remaining, want 1", n)
 	}
-	if _, err := d.Book(doc, BookInput{PatientID: "late", Slot: 9 * 60}, t0); errs.CodeOf(err) != CodeDayFull {
+	if a, err := d.Book(doc, BookInput{PatientID: "late", Slot: 9 * 60}, t0); err != nil || a.OriginalToken != 4 {
+		t.Fatalf("1 remaining: booked %+v, %v; want token 4", a, err)
+	}
+	if n := d.TokensRemaining(doc); n != 0 {
+		t.Fatalf("full day: %d remaining", n)
+	}
+	if _, err := d.Book(doc, BookInput{PatientID: "later", Slot: 9 * 60}, t0); errs.CodeOf(err) != CodeDayFull {
 		t.Fatalf("0 remaining but booked: %v", err)
 	}
 	// A doctor whose maxTokens was lowered below the tokens already issued: none remain.
 	if n := d.TokensRemaining(doctor(2)); n != 0 {
 		t.Fatalf("over-issued day: %d remaining", n)
 	}
-	// p1 (09:15, cancelled), p2 (09:00), p3 (09:15).
-	if got := d.BookingsPerSlot(); len(got) != 2 || got[9*60] != 1 || got[9*60+15] != 1 {
+	// p1 (09:15, cancelled), p2 (09:00), p3 (09:15), late (09:00).
+	if got := d.BookingsPerSlot(); len(got) != 2 || got[9*60] != 2 || got[9*60+15] != 1 {
 		t.Fatalf("bookings per slot: %v", got)
+	}
+}
+
+func TestCheckOnTheDay(t *testing.T) {
+	today := clock.NewDate(2025, 1, 15)
+	for _, tc := range []struct {
+		name string
+		date clock.Date
+		code string
+	}{
+		{"the day itself", today, ""},
+		{"the day before", today.AddDays(-1), CodeNotToday},
+		{"the day after", today.AddDays(1), CodeNotToday},
+		{"a year later", today.AddDays(365), CodeNotToday},
+		{"same day of another month", clock.NewDate(2025, 2, 15), CodeNotToday},
+	} {
+		err := CheckOnTheDay(tc.date, today)
+		if errs.CodeOf(err) != tc.code || (err != nil && errs.KindOf(err) != errs.KindConflict) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.code)
+		}
 	}
 }

@@ -27,7 +27,33 @@ type Day struct {
 	Appointments []Appointment
 	// Guards maps a patient to their active booking (one per patient per doctor per day).
 	Guards map[string]string
+	// Cancelled counts the day's cancelled bookings: LastToken - Cancelled bookings are active.
+	Cancelled int
+	// Cancellations counts each patient's cancelled bookings of the day (RebookLimit).
+	Cancellations map[string]int
 }
+
+// RebookLimit is how many times one patient may cancel and rebook one doctor's day: the
+// booking that follows the RebookLimit-th cancellation is refused (409 rebook_limit).
+const RebookLimit = 2
+
+// MaxTokenNumber is the highest token number a day ever hands out (appointment IDs and sort
+// keys carry at most three digits). Tokens are never reused, so a day whose counter reaches it
+// takes no more bookings even when cancellations left places free.
+const MaxTokenNumber = 999
+
+// CheckRebook is the rebooking rule: a patient who has cancelled cancelled bookings of a
+// doctor's day may book it again only while cancelled < RebookLimit.
+func CheckRebook(cancelled int) error {
+	if cancelled >= RebookLimit {
+		return errs.Conflict(CodeRebookLimit,
+			fmt.Sprintf("You have cancelled %d bookings of this doctor's day; it cannot be booked again.", cancelled))
+	}
+	return nil
+}
+
+// Active is how many of the day's bookings are not cancelled: what counts against maxTokens.
+func (d *Day) Active() int { return d.LastToken - d.Cancelled }
 
 // Find returns the index of appointment id.
 func (d *Day) Find(id string) (int, bool) {
@@ -54,8 +80,9 @@ type BookInput struct {
 	Slot        ClockTime
 }
 
-// Book gives the patient the next token of the day (never more than maxTokens), in one of the
-// doctor's slots.
+// Book gives the patient the next token of the day, in one of the doctor's slots: at most
+// maxTokens active (not cancelled) bookings, one per patient, and at most RebookLimit
+// cancellations per patient before their next booking. Token numbers only increase.
 func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error) {
 	if !doc.HasSlot(in.Slot) {
 		return Appointment{}, errs.Validation(errs.Field(FieldSlot, "is not one of the doctor's slots"))
@@ -63,6 +90,9 @@ func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error)
 	if id, ok := d.Guards[in.PatientID]; ok {
 		return Appointment{}, errs.Conflict(CodeAlreadyBooked,
 			fmt.Sprintf("You already hold appointment %s with this doctor on %s.", id, d.Date))
+	}
+	if err := CheckRebook(d.Cancellations[in.PatientID]); err != nil {
+		return Appointment{}, err
 	}
 	if d.TokensRemaining(doc) == 0 {
 		return Appointment{}, errs.Conflict(CodeDayFull,
@@ -82,10 +112,11 @@ func (d *Day) Book(doc Doctor, in BookInput, now time.Time) (Appointment, error)
 	return a, nil
 }
 
-// TokensRemaining is how many more bookings the day takes: every token handed out counts,
-// cancelled ones too (a cancelled token is never reused).
+// TokensRemaining is how many more bookings the day takes: maxTokens less the active
+// bookings (a cancelled booking frees its place, though its token is never reused), and never
+// past MaxTokenNumber.
 func (d *Day) TokensRemaining(doc Doctor) int {
-	return max(0, doc.MaxTokens-d.LastToken)
+	return max(0, min(doc.MaxTokens-d.Active(), MaxTokenNumber-d.LastToken))
 }
 
 // BookingsPerSlot counts the day's bookings in each slot, every appointment but a cancelled one.
@@ -126,7 +157,8 @@ func (d *Day) CheckIn(id string, emergency bool, now time.Time) (Appointment, er
 	return d.Appointments[mustFind(d, id)], nil
 }
 
-// Cancel withdraws a booking that has not been checked in; its token is not reused.
+// Cancel withdraws a booking that has not been checked in: its place is free again, its token
+// is not reused, and it counts towards the patient's RebookLimit.
 func (d *Day) Cancel(id string, now time.Time) (Appointment, error) {
 	a, err := d.get(id)
 	if err != nil {
@@ -139,6 +171,11 @@ func (d *Day) Cancel(id string, now time.Time) (Appointment, error) {
 	a.CancelledAt = now.UTC()
 	a.Version++
 	delete(d.Guards, a.PatientID)
+	d.Cancelled++
+	if d.Cancellations == nil {
+		d.Cancellations = map[string]int{}
+	}
+	d.Cancellations[a.PatientID]++
 	return *a, nil
 }
 

@@ -25,7 +25,12 @@ type Doctor struct {
 	EndTime     ClockTime
 	SlotMinutes int
 	MaxTokens   int
-	CreatedAt   time.Time
+	// UserID is the doctor's own user (the token's sub): the one doctor-role caller who acts
+	// on and reads this doctor's queue, appointments and statistics. Empty: no doctor-role
+	// caller may (receptionists and admins still can); an admin sets it with
+	// PUT /api/v1/doctors/{id}/user.
+	UserID    string
+	CreatedAt time.Time
 }
 
 // ClockTime is a time of day in minutes after midnight (business time zone).
@@ -60,7 +65,16 @@ type NewDoctorInput struct {
 	EndTime     *string `json:"endTime"`
 	SlotMinutes *int    `json:"slotMinutes"`
 	MaxTokens   *int    `json:"maxTokens"`
+	User        *string `json:"user"` // optional: the doctor's user (sub); see Doctor.UserID
 }
+
+var subjectPattern = regexp.MustCompile(`^[A-Za-z0-9._:@|+=-]{1,255}$`)
+
+// SubjectRule is what CheckUser asks of a user.
+const SubjectRule = "must be a user id (the token's sub: 1-255 of A-Z a-z 0-9 . _ : @ | + = -)"
+
+// ValidSubject reports whether s is a well-formed user id (a token's sub) for a doctor record.
+func ValidSubject(s string) bool { return subjectPattern.MatchString(s) }
 
 // ValidText checks a human-readable name: 1..max characters after trimming, printable, no
 // markup characters (they end up on a public board).
@@ -136,6 +150,13 @@ func NewDoctor(id string, in NewDoctorInput, now time.Time) (Doctor, error) {
 		v.Add(FieldMaxTokens, fmt.Sprintf("must be between 1 and %d", MaxTokensLimit))
 	default:
 		d.MaxTokens = *in.MaxTokens
+	}
+	if in.User != nil {
+		if !ValidSubject(*in.User) {
+			v.Add(FieldUser, SubjectRule)
+		} else {
+			d.UserID = *in.User
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Doctor{}, err

@@ -15,6 +15,8 @@ const (
 	CodeDateInPast            = "date_in_past"
 	CodeDateTooFar            = "date_too_far"
 	CodeConcurrentUpdate      = "concurrent_update"
+	CodeRebookLimit           = "rebook_limit"
+	CodeNotToday              = "not_today"
 )
 
 // Field names, as the API spells them.
@@ -30,6 +32,7 @@ const (
 	FieldSlot        = "slot"
 	FieldPatientName = "patientName"
 	FieldID          = "id"
+	FieldUser        = "user"
 )
 
 func illegal(a Appointment, action string) error {

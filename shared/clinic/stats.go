@@ -14,7 +14,24 @@ type Stats struct {
 	Consultations int64
 	TotalMs       int64
 	Recent        []int64 // newest last, at most RollingWindow
-	Version       int64
+	// Ignored counts the consultations too short to count (CountsInStats).
+	Ignored int64
+	Version int64
+}
+
+// CountsInStats is the statistics' floor: a consultation joins the statistics only when it
+// lasted at least floor (configured, 60 s by default); a shorter one — a patient called and
+// at once completed, a mistaken tap — would drag every estimated wait down.
+func CountsInStats(d, floor time.Duration) bool { return d >= floor }
+
+// Record adds one finished consultation under the floor rule: counted when CountsInStats,
+// else only counted as ignored.
+func (s Stats) Record(d, floor time.Duration) Stats {
+	if !CountsInStats(d, floor) {
+		s.Ignored++
+		return s
+	}
+	return s.Add(d)
 }
 
 // Add records one consultation's duration.

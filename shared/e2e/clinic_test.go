@@ -25,9 +25,10 @@ type clinicEnv struct {
 
 func newClinic(t *testing.T, maxTokens int) clinicEnv {
 	t.Helper()
-	e := clinicEnv{admin: token(t, uniq("admin"), "admin"), reception: token(t, uniq("rec"), "receptionist"), doc: token(t, uniq("doc"), "doctor")}
+	docSub := uniq("doc")
+	e := clinicEnv{admin: token(t, uniq("admin"), "admin"), reception: token(t, uniq("rec"), "receptionist"), doc: token(t, docSub, "doctor")}
 	r := call(t, "POST", "/api/v1/doctors", e.admin, map[string]any{"name": "Dr Meera Iyer", "specialty": "General medicine",
-		"startTime": "09:00", "endTime": "17:00", "slotMinutes": 10, "maxTokens": maxTokens})
+		"startTime": "09:00", "endTime": "17:00", "slotMinutes": 10, "maxTokens": maxTokens, "user": docSub})
 	if r.Status != 201 {
 		t.Fatalf("create doctor: %d %s", r.Status, r.Body)
 	}
@@ -236,18 +237,20 @@ func TestClinicQueueEndToEnd(t *testing.T) {
 		t.Fatalf("called %v", called)
 	}
 	before := call(t, "GET", "/api/v1/doctors/"+e.doctor+"/stats", e.doc, nil).JSON(t)
-	// The consultation lasts 5 s on the local cloud's clock, moved instead of waited for; the
-	// clock stays moved for the rest of the test, so its later steps never go back in time.
+	// The consultation lasts 90 s (above the statistics' 60 s floor) on the local cloud's clock,
+	// moved instead of waited for; the clock stays moved for the rest of the test, so its later
+	// steps never go back in time.
 	t.Cleanup(func() { resetClock(t) })
-	if r := localCall(t, "POST", "/__local/clock", map[string]string{"advance": "5s"}); r.Status != 200 {
+	if r := localCall(t, "POST", "/__local/clock", map[string]string{"advance": "90s"}); r.Status != 200 {
 		t.Fatalf("advance the clock: %d %s", r.Status, r.Body)
 	}
 	done := change("/api/v1/appointments/"+ps[2].appt+"/complete", e.doc, 200)
-	if done["state"] != "COMPLETED" || done["durationSeconds"].(float64) < 5 {
+	if done["state"] != "COMPLETED" || done["durationSeconds"].(float64) < 90 {
 		t.Fatalf("complete: %v", done)
 	}
 	after := call(t, "GET", "/api/v1/doctors/"+e.doctor+"/stats", e.doc, nil).JSON(t)
-	if num(before["consultations"]) != 0 || num(after["consultations"]) != 1 || after["averageConsultationSeconds"].(float64) < 5 ||
+	if num(before["consultations"]) != 0 || num(after["consultations"]) != 1 || after["averageConsultationSeconds"].(float64) < 90 ||
+		num(after["ignoredConsultations"]) != 0 ||
 		after["rollingAverageSeconds"] != after["averageConsultationSeconds"] {
 		t.Fatalf("stats before %v after %v", before, after)
 	}
@@ -475,4 +478,46 @@ func TestClinicFigures(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("FIGURE booking latency, %d concurrent clients, %d bookings: p50 %v p95 %v", clients, len(lat), percentile(lat, .5), percentile(lat, .95))
+}
+
+// TestClinicDoctorIsBoundToTheirOwnQueue: through the deployed routes, a doctor's token reads
+// and calls only their own queue; another doctor's is 403; a receptionist reaches both.
+func TestClinicDoctorIsBoundToTheirOwnQueue(t *testing.T) {
+	a, b := newClinic(t, 5), newClinic(t, 5)
+	for _, c := range []struct {
+		method, path, tok string
+		want              int
+	}{
+		{"GET", "/api/v1/doctors/" + b.doctor + "/queue", a.doc, 403},
+		{"GET", "/api/v1/doctors/" + b.doctor + "/stats", a.doc, 403},
+		{"POST", "/api/v1/doctors/" + b.doctor + "/queue/next", a.doc, 403},
+		{"GET", "/api/v1/doctors/" + a.doctor + "/queue", a.doc, 200},
+		{"GET", "/api/v1/doctors/" + b.doctor + "/queue", b.doc, 200},
+		{"GET", "/api/v1/doctors/" + b.doctor + "/queue", a.reception, 200},
+	} {
+		if r := call(t, c.method, c.path, c.tok, nil); r.Status != c.want {
+			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, r.Status, r.Body, c.want)
+		}
+	}
+	// The backfill: a doctor registered without a user is no doctor's until an admin names one.
+	r := call(t, "POST", "/api/v1/doctors", a.admin, map[string]any{"name": "Dr Old Record", "specialty": "General medicine",
+		"startTime": "09:00", "endTime": "17:00", "slotMinutes": 10, "maxTokens": 5})
+	if r.Status != 201 {
+		t.Fatalf("create doctor: %d %s", r.Status, r.Body)
+	}
+	old := r.JSON(t)["id"].(string)
+	sub := uniq("doc")
+	tok := token(t, sub, "doctor")
+	if r := call(t, "GET", "/api/v1/doctors/"+old+"/queue", tok, nil); r.Status != 403 {
+		t.Fatalf("a record naming no user: %d %s, want 403", r.Status, r.Body)
+	}
+	if r := call(t, "PUT", "/api/v1/doctors/"+old+"/user", a.reception, map[string]any{"user": sub}); r.Status != 403 {
+		t.Fatalf("a receptionist sets a doctor's user: %d %s, want 403", r.Status, r.Body)
+	}
+	if r := call(t, "PUT", "/api/v1/doctors/"+old+"/user", a.admin, map[string]any{"user": sub}); r.Status != 200 || r.JSON(t)["user"] != sub {
+		t.Fatalf("set user: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "GET", "/api/v1/doctors/"+old+"/queue", tok, nil); r.Status != 200 {
+		t.Fatalf("after the backfill: %d %s, want 200", r.Status, r.Body)
+	}
 }

@@ -115,7 +115,11 @@ func GetAppointment(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error)
 		if err != nil {
 			return nil, err
 		}
-		if err := authz.RequireOwner(ctx, a.PatientID); err != nil {
+		user, err := doctorUser(ctx, st, a.DoctorID)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireOwner(ctx, user, a.PatientID); err != nil {
 			return nil, err
 		}
 		return httpapi.JSON(http.StatusOK, viewAppointment(a))
@@ -123,8 +127,11 @@ func GetAppointment(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error)
 }
 
 // transition builds a POST /api/v1/appointments/{id}/<verb> route: change decides on the
-// day; routes whose policy is OwnerSelf let a patient act only on their own appointment.
-func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error), stats bool) func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
+// day; routes whose policy is OwnerSelf let only the owners it names act (the appointment's
+// patient, the doctor record's user: requireOwner), and override roles;
+// onTheDay routes act only on the appointment's business day (clinic.CheckOnTheDay); stats
+// routes record the consultation's duration.
+func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error), onTheDay, stats bool) func(context.Context, *httpapi.Deps) (httpapi.Handler, error) {
 	return func(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		st, err := store(d)
 		if err != nil {
@@ -140,7 +147,10 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 				return nil, err
 			}
 			audit.SetEntity(ctx, "appointment", id)
-			p, _ := authz.PolicyFrom(ctx)
+			user, err := doctorUser(ctx, st, doctorID)
+			if err != nil {
+				return nil, err
+			}
 			now := d.Clock.Now(ctx)
 			var out clinic.Appointment
 			var dur time.Duration
@@ -149,8 +159,11 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 				if !ok {
 					return errs.NotFound("The appointment does not exist.")
 				}
-				if p.Ownership == authz.OwnerSelf {
-					if err := authz.RequireOwner(ctx, day.Appointments[i].PatientID); err != nil {
+				if err := requireOwner(ctx, user, day.Appointments[i].PatientID); err != nil {
+					return err
+				}
+				if onTheDay {
+					if err := clinic.CheckOnTheDay(day.Date, d.Calendar.DateOf(now)); err != nil {
 						return err
 					}
 				}
@@ -158,7 +171,7 @@ func transition(change func(day *clinic.Day, id string, now time.Time) (clinic.A
 				out, dur = a, dd
 				return err
 			}
-			var ex = st.StatsWrite(doctorID, func() time.Duration { return dur })
+			var ex = st.StatsWrite(doctorID, d.Config.Clinic.MinConsultation, func() time.Duration { return dur })
 			if !stats {
 				ex = nil
 			}
@@ -180,33 +193,33 @@ func noDuration(f func(*clinic.Day, string, time.Time) (clinic.Appointment, erro
 // Cancel builds POST /api/v1/appointments/{id}/cancel (before check-in).
 var Cancel = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.Cancel(id, now)
-}), false)
+}), false, false)
 
 // CheckIn builds POST /api/v1/appointments/{id}/check-in: present, then the reshuffle.
 var CheckIn = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.CheckIn(id, false, now)
-}), false)
+}), true, false)
 
 // EmergencyCheckIn builds POST /api/v1/appointments/{id}/emergency-check-in (receptionist):
 // present and ahead of every waiting patient.
 var EmergencyCheckIn = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.CheckIn(id, true, now)
-}), false)
+}), true, false)
 
 // Skip builds POST /api/v1/appointments/{id}/skip: a called patient who is not there goes
 // back to BOOKED, behind the present ones.
 var Skip = transition(noDuration(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, error) {
 	return d.Skip(id, now)
-}), false)
+}), true, false)
 
 // Complete builds POST /api/v1/appointments/{id}/complete: COMPLETED, and the duration joins
 // the doctor's statistics in the same transaction.
 var Complete = transition(func(d *clinic.Day, id string, now time.Time) (clinic.Appointment, time.Duration, error) {
 	return d.Complete(id, now)
-}, true)
+}, true, true)
 
 // QueueNext builds POST /api/v1/doctors/{id}/queue/next?date= (doctor): the first checked-in
-// patient becomes IN_CONSULTATION.
+// patient becomes IN_CONSULTATION, on the business day itself only (409 not_today).
 func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	st, err := store(d)
 	if err != nil {
@@ -221,10 +234,17 @@ func QueueNext(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := noBody(r); err != nil {
 			return nil, err
 		}
-		if _, err := st.Doctor(ctx, id); err != nil {
+		doc, err := st.Doctor(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireOwner(ctx, doc.UserID, ""); err != nil {
 			return nil, err
 		}
 		now := d.Clock.Now(ctx)
+		if err := clinic.CheckOnTheDay(date, d.Calendar.DateOf(now)); err != nil {
+			return nil, err
+		}
 		var called clinic.Appointment
 		if _, err := st.Mutate(ctx, id, date, now, func(day *clinic.Day) error {
 			a, err := day.Next(now)

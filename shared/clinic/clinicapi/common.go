@@ -1,6 +1,7 @@
 package clinicapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicstore"
+	"holdfast/shared/platform/authz"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
@@ -114,3 +116,34 @@ func viewAppointment(a clinic.Appointment) appointmentView {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// requireOwner asks authz.RequireOwner, on an OwnerSelf route, with the owners the route's
+// policy names (Policy.OwnedBy): the doctor record's user (doctorUser, "" when the record
+// names none) and the appointment's patient. Other routes have no owner to check.
+func requireOwner(ctx context.Context, doctorUser, patient string) error {
+	p, ok := authz.PolicyFrom(ctx)
+	if ok && p.Ownership != authz.OwnerSelf {
+		return nil
+	}
+	var owners []string
+	if authz.OwnedBy(ctx, authz.OwnedByDoctorUser) {
+		owners = append(owners, doctorUser)
+	}
+	if authz.OwnedBy(ctx, authz.OwnedByPatient) {
+		owners = append(owners, patient)
+	}
+	return authz.RequireOwner(ctx, owners...)
+}
+
+// doctorUser is the user of the doctor record the route's owner rule needs (OwnedByDoctorUser),
+// "" when the route needs none; an unknown doctor is a not-found error.
+func doctorUser(ctx context.Context, st *clinicstore.Store, doctorID string) (string, error) {
+	if !authz.OwnedBy(ctx, authz.OwnedByDoctorUser) {
+		return "", nil
+	}
+	doc, err := st.Doctor(ctx, doctorID)
+	if err != nil {
+		return "", err
+	}
+	return doc.UserID, nil
+}

@@ -10,6 +10,7 @@ import (
 	"holdfast/shared/clinic"
 	"holdfast/shared/clinic/clinicstore"
 	"holdfast/shared/platform/audit"
+	"holdfast/shared/platform/errs"
 	"holdfast/shared/platform/httpapi"
 	"holdfast/shared/platform/page"
 )
@@ -22,12 +23,20 @@ type doctorView struct {
 	EndTime     string    `json:"endTime"`
 	SlotMinutes int       `json:"slotMinutes"`
 	MaxTokens   int       `json:"maxTokens"`
+	User        string    `json:"user,omitempty"` // only in the admin's answers (create, set user)
 	CreatedAt   time.Time `json:"createdAt"`
 }
 
 func viewDoctor(d clinic.Doctor) doctorView {
 	return doctorView{ID: d.ID, Name: d.Name, Specialty: d.Specialty, StartTime: d.StartTime.String(),
 		EndTime: d.EndTime.String(), SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: d.CreatedAt}
+}
+
+// adminViewDoctor is viewDoctor with the doctor's user, for the admin's own answers.
+func adminViewDoctor(d clinic.Doctor) doctorView {
+	v := viewDoctor(d)
+	v.User = d.UserID
+	return v
 }
 
 func newDoctorID() string {
@@ -56,7 +65,48 @@ func CreateDoctor(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err := st.PutDoctor(ctx, doc); err != nil {
 			return nil, err
 		}
-		return httpapi.JSONAt(http.StatusCreated, "/api/v1/doctors/"+doc.ID, viewDoctor(doc))
+		return httpapi.JSONAt(http.StatusCreated, "/api/v1/doctors/"+doc.ID, adminViewDoctor(doc))
+	}, nil
+}
+
+type setUserRequest struct {
+	User *string `json:"user"`
+}
+
+// SetDoctorUser builds PUT /api/v1/doctors/{id}/user {user} (admin): names the doctor's own
+// user, the one doctor-role caller who may act on that doctor's queue (the backfill of doctor
+// records made without one). Setting the same user again answers the same.
+func SetDoctorUser(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
+	st, err := store(d)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) (*httpapi.Response, error) {
+		ctx := r.Context()
+		id, err := doctorParam(r)
+		if err != nil {
+			return nil, err
+		}
+		var req setUserRequest
+		if err := httpapi.Decode(r, &req); err != nil {
+			return nil, err
+		}
+		var v errs.Validator
+		switch {
+		case req.User == nil:
+			v.Add(clinic.FieldUser, "is required")
+		case !clinic.ValidSubject(*req.User):
+			v.Add(clinic.FieldUser, clinic.SubjectRule)
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		audit.SetEntity(ctx, "doctor", id)
+		doc, err := st.SetDoctorUser(ctx, id, *req.User)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.JSON(http.StatusOK, adminViewDoctor(doc))
 	}, nil
 }
 

@@ -30,6 +30,7 @@ const (
 // builds is every clinic route's handler, by route key.
 var builds = map[string]lambdahttp.Build{
 	"POST /api/v1/doctors":                              clinicapi.CreateDoctor,
+	"PUT /api/v1/doctors/{id}/user":                     clinicapi.SetDoctorUser,
 	"GET /api/v1/doctors":                               clinicapi.ListDoctors,
 	"GET /api/v1/doctors/{id}/slots":                    clinicapi.Slots,
 	"POST /api/v1/appointments":                         clinicapi.Book,

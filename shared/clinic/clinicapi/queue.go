@@ -34,7 +34,8 @@ type queueView struct {
 	AverageConsultationSeconds float64          `json:"averageConsultationSeconds"`
 }
 
-// Queue builds GET /api/v1/doctors/{id}/queue?date= (staff): the full queue with names.
+// Queue builds GET /api/v1/doctors/{id}/queue?date= (staff): the full queue with names; a
+// doctor reads only their own (the record's user).
 func Queue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 	st, err := store(d)
 	if err != nil {
@@ -46,7 +47,14 @@ func Queue(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		doc, stats, day, err := loadDay(ctx, st, id, date)
+		doc, stats, err := st.DoctorWithStats(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireOwner(ctx, doc.UserID, ""); err != nil {
+			return nil, err
+		}
+		day, err := st.Day(ctx, id, date)
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +91,9 @@ func Stats(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := requireOwner(ctx, doc.UserID, ""); err != nil {
+			return nil, err
+		}
 		return httpapi.JSON(http.StatusOK, struct {
 			DoctorID       string  `json:"doctorId"`
 			Consultations  int64   `json:"consultations"`
@@ -90,8 +101,10 @@ func Stats(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 			RollingSeconds float64 `json:"rollingAverageSeconds"`
 			RollingSamples int     `json:"rollingSamples"`
 			WaitBasis      float64 `json:"waitBasisSeconds"`
+			Ignored        int64   `json:"ignoredConsultations"`
+			MinSeconds     float64 `json:"minConsultationSeconds"`
 		}{id, s.Consultations, s.AllTimeAverage().Seconds(), s.RollingAverage().Seconds(), len(s.Recent),
-			s.WaitBasis(doc.SlotMinutes).Seconds()})
+			s.WaitBasis(doc.SlotMinutes).Seconds(), s.Ignored, d.Config.Clinic.MinConsultation.Seconds()})
 	}, nil
 }
 

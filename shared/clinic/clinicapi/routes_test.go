@@ -63,7 +63,7 @@ func hostileIDs(rk, param string, c platformtest.Call, appointment bool) []route
 	}
 	if appointment {
 		ids["overlong doctor part"] = overlongID + ".20250115.1"
-		ids["token out of range"] = "D1.20250115.99"
+		ids["token out of range"] = "D1.20250115.1000"
 		ids["token zero"] = "D1.20250115.0"
 		ids["impossible date"] = "D1.20251332.1"
 		ids["traversal suffix"] = "D1.20250115.1/../../x"
@@ -133,6 +133,37 @@ func clinicCases(doc, appt string) []routeCase {
 		routeCase{rk + " maxTokens too many", rk, "", withBody(admin, strings.Replace(doctorOK, `"maxTokens":20`, `"maxTokens":99`, 1)), 400, errs.CodeValidation, []string{"maxTokens"}},
 		routeCase{rk + " slotMinutes negative", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":-5`, 1)), 400, errs.CodeValidation, []string{"slotMinutes"}},
 		routeCase{rk + " slotMinutes float", rk, "", withBody(admin, strings.Replace(doctorOK, `"slotMinutes":10`, `"slotMinutes":10.5`, 1)), 400, errs.CodeInvalidType, []string{"slotMinutes"}},
+	)
+
+	rk = "POST /api/v1/doctors"
+	add(
+		routeCase{rk + " user wrong type", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"user":7,`, 1)), 400, errs.CodeInvalidType, []string{"user"}},
+		routeCase{rk + " script user", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"user":"<script>",`, 1)), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " empty user", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"user":"",`, 1)), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " overlong user", rk, "", withBody(admin, strings.Replace(doctorOK, `{`, `{"user":"`+strings.Repeat("u", 256)+`",`, 1)), 400, errs.CodeValidation, []string{"user"}},
+	)
+
+	// PUT /api/v1/doctors/{id}/user (admin): names the doctor's own user
+	rk = "PUT /api/v1/doctors/{id}/user"
+	userOK := `{"user":"user-dr-new"}`
+	add(authCases(rk, doc, withBody(recep, userOK), withBody(doctor, userOK), withBody(alice, userOK), withBody(cust, userOK))...)
+	add(hostileIDs(rk, "id", withBody(admin, userOK), false)...)
+	add(
+		routeCase{rk + " malformed", rk, doc, withBody(admin, `{"user":`), 400, errs.CodeMalformedJSON, nil},
+		routeCase{rk + " empty body", rk, doc, admin, 400, errs.CodeEmptyBody, nil},
+		routeCase{rk + " missing user", rk, doc, withBody(admin, `{}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " null user", rk, doc, withBody(admin, `{"user":null}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " wrong type user", rk, doc, withBody(admin, `{"user":["x"]}`), 400, errs.CodeInvalidType, []string{"user"}},
+		routeCase{rk + " wrong type body", rk, doc, withBody(admin, `[]`), 400, errs.CodeInvalidType, []string{"$"}},
+		routeCase{rk + " unknown field", rk, doc, withBody(admin, `{"user":"x","name":"Dr Evil"}`), 400, errs.CodeUnknownField, []string{"name"}},
+		routeCase{rk + " oversize", rk, doc, withBody(admin, `{"user":"`+strings.Repeat("u", 65*1024)+`"}`), 400, errs.CodeBodyTooLarge, nil},
+		routeCase{rk + " empty user", rk, doc, withBody(admin, `{"user":""}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " overlong user", rk, doc, withBody(admin, `{"user":"`+strings.Repeat("u", 256)+`"}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " script user", rk, doc, withBody(admin, `{"user":"`+strings.ReplaceAll(scriptTag, `"`, ``)+`"}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " sql-ish user", rk, doc, withBody(admin, `{"user":"`+sqlish+`"}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " traversal user", rk, doc, withBody(admin, `{"user":"`+traversal+`"}`), 400, errs.CodeValidation, []string{"user"}},
+		routeCase{rk + " space in user", rk, doc, withBody(admin, `{"user":"dr x"}`), 400, errs.CodeValidation, []string{"user"}},
+		notFound(rk, missingDoc, withBody(admin, userOK)),
 	)
 
 	// GET /api/v1/doctors (clinic roles)
@@ -341,15 +372,16 @@ func TestClinicRouteTableCoversEveryClinicRoute(t *testing.T) {
 			t.Errorf("case %q names unknown route %s", c.name, c.rk)
 		}
 	}
-	if len(clinicRoutes) != 16 {
-		t.Errorf("%d clinic routes, want 16 (update the table): %v", len(clinicRoutes), clinicRoutes)
+	if len(clinicRoutes) != 17 {
+		t.Errorf("%d clinic routes, want 17 (update the table): %v", len(clinicRoutes), clinicRoutes)
 	}
 }
 
-// seed registers a doctor (as admin) and books alice into it through the routes.
+// seed registers a doctor (as admin) whose record names doctor's user, and books alice into
+// it through the routes.
 func seed(t *testing.T, e *clinicEnv) (doc, appt string) {
 	t.Helper()
-	r := e.call(t, "POST /api/v1/doctors", "", withBody(admin, doctorOK))
+	r := e.call(t, "POST /api/v1/doctors", "", withBody(admin, strings.Replace(doctorOK, `{`, `{"user":"`+doctor.Sub+`",`, 1)))
 	if r.StatusCode != 201 {
 		t.Fatalf("create doctor %d %s", r.StatusCode, r.Body)
 	}
@@ -484,7 +516,7 @@ func TestBookingWindowThroughTheRoute(t *testing.T) {
 }
 
 // TestSlotsShowWhatBookingWillDo: the slots view counts tokens and bookings with the day's
-// own rules — a cancelled booking leaves its slot but not its token.
+// own rules — a cancelled booking frees its slot and its place, though not its token number.
 func TestSlotsShowWhatBookingWillDo(t *testing.T) {
 	e := clinicSetup(t)
 	doc, appt := seed(t, e)
@@ -507,7 +539,7 @@ func TestSlotsShowWhatBookingWillDo(t *testing.T) {
 	for _, s := range v.Slots {
 		booked[s.Time] += s.Booked
 	}
-	if r.StatusCode != 200 || v.MaxTokens != 20 || v.TokensIssued != 2 || v.TokensRemaining != 18 || len(v.Slots) != 48 ||
+	if r.StatusCode != 200 || v.MaxTokens != 20 || v.TokensIssued != 2 || v.TokensRemaining != 19 || len(v.Slots) != 48 ||
 		booked["16:00"] != 1 || booked["09:00"] != 0 {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}

@@ -19,7 +19,8 @@ import (
 
 // Book gives the patient the next token of the doctor's day. A booking appends a BOOKED
 // appointment behind everyone, so it cannot disturb the queue's order: it reads only the
-// queue item and the patient's guard (two GetItems, not the whole day) and commits, in ONE
+// queue item (token counter and cancelled count: the active bookings), the patient's guard
+// and the patient's cancellation count (one BatchGetItem, not the whole day) and commits, in ONE
 // TransactWriteItems, the counter moved from n to n+1 (conditioned on the day's version, so a
 // lost race retries and a refused booking consumes no token), the appointment
 // (attribute_not_exists: its id is derived from the token) and the patient's guard
@@ -29,7 +30,8 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 	pk := DayPK(doc.ID, date)
 	for attempt := 1; ; attempt++ {
 		out, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			st.table: {Keys: []map[string]types.AttributeValue{dynamoitem.Key(pk, queueSK), dynamoitem.Key(pk, guardSK(in.PatientID))}, ConsistentRead: aws.Bool(true)}}})
+			st.table: {Keys: []map[string]types.AttributeValue{dynamoitem.Key(pk, queueSK), dynamoitem.Key(pk, guardSK(in.PatientID)),
+				dynamoitem.Key(pk, rebookSK(in.PatientID))}, ConsistentRead: aws.Bool(true)}}})
 		if err != nil {
 			return clinic.Appointment{}, fmt.Errorf("read day head: %w", err)
 		}
@@ -37,7 +39,7 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 			st.pause(ctx, attempt)
 			continue
 		}
-		day := &clinic.Day{DoctorID: doc.ID, Date: date, Guards: map[string]string{}}
+		day := &clinic.Day{DoctorID: doc.ID, Date: date, Guards: map[string]string{}, Cancellations: map[string]int{}}
 		for _, item := range out.Responses[st.table] {
 			ent, _ := item["entity"].(*types.AttributeValueMemberS)
 			switch {
@@ -46,13 +48,19 @@ func (st *Store) Book(ctx context.Context, doc clinic.Doctor, date clock.Date, n
 				if err := attributevalue.UnmarshalMap(item, &q); err != nil {
 					return clinic.Appointment{}, fmt.Errorf("queue item: %w", err)
 				}
-				day.Version, day.LastToken = q.Version, q.LastToken
+				day.Version, day.LastToken, day.Cancelled = q.Version, q.LastToken, q.Cancelled
 			case ent != nil && ent.Value == EntityGuard:
 				var g guardItem
 				if err := attributevalue.UnmarshalMap(item, &g); err != nil {
 					return clinic.Appointment{}, fmt.Errorf("guard item: %w", err)
 				}
 				day.Guards[g.PatientID] = g.AppointmentID
+			case ent != nil && ent.Value == EntityRebook:
+				var rb rebookItem
+				if err := attributevalue.UnmarshalMap(item, &rb); err != nil {
+					return clinic.Appointment{}, fmt.Errorf("rebook item: %w", err)
+				}
+				day.Cancellations[rb.PatientID] = rb.Cancellations
 			}
 		}
 		a, err := day.Book(doc, in, now)

@@ -245,7 +245,7 @@ func TestCompleteMovesStatsInTheSameTransaction(t *testing.T) {
 		var err error
 		_, dur, err = d.Complete(a.ID, now.Add(7*time.Minute))
 		return err
-	}, st.StatsWrite(doc.ID, func() time.Duration { return dur })); err != nil {
+	}, st.StatsWrite(doc.ID, time.Minute, func() time.Duration { return dur })); err != nil {
 		t.Fatal(err)
 	}
 	s, err := st.Stats(ctx, doc.ID)

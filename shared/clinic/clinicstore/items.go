@@ -19,6 +19,7 @@ const (
 	EntityQueue       = "queue"
 	EntityAppointment = "appointment"
 	EntityGuard       = "guard"
+	EntityRebook      = "rebook"
 )
 
 // Key prefixes and fixed sort keys.
@@ -40,6 +41,10 @@ func ApptSK(originalToken int) string { return fmt.Sprintf("APPT#%03d", original
 
 func guardSK(patientID string) string { return "GUARD#" + patientID }
 
+// rebookSK is the item counting a patient's cancellations of the day (clinic.RebookLimit); it
+// outlives the guard, which a cancellation deletes.
+func rebookSK(patientID string) string { return "REBOOK#" + patientID }
+
 type doctorItem struct {
 	PK          string `dynamodbav:"pk"`
 	SK          string `dynamodbav:"sk"`
@@ -53,6 +58,7 @@ type doctorItem struct {
 	EndTime     string `dynamodbav:"endTime"`
 	SlotMinutes int    `dynamodbav:"slotMinutes"`
 	MaxTokens   int    `dynamodbav:"maxTokens"`
+	UserID      string `dynamodbav:"userId,omitempty"` // absent: no doctor-role user (records made before it existed)
 	CreatedAt   string `dynamodbav:"createdAt"`
 	Correlation string `dynamodbav:"correlationId,omitempty"`
 }
@@ -61,7 +67,7 @@ func doctorToItem(d clinic.Doctor, corr string) (map[string]types.AttributeValue
 	return attributevalue.MarshalMap(doctorItem{PK: DoctorPK(d.ID), SK: doctorSK, GSI1PK: doctorsGSI,
 		GSI1SK: d.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + d.ID, Entity: EntityDoctor,
 		DoctorID: d.ID, Name: d.Name, Specialty: d.Specialty, StartTime: d.StartTime.String(), EndTime: d.EndTime.String(),
-		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, CreatedAt: dynamoitem.OptionalTime(d.CreatedAt), Correlation: corr})
+		SlotMinutes: d.SlotMinutes, MaxTokens: d.MaxTokens, UserID: d.UserID, CreatedAt: dynamoitem.OptionalTime(d.CreatedAt), Correlation: corr})
 }
 
 func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error) {
@@ -75,7 +81,7 @@ func doctorFromItem(item map[string]types.AttributeValue) (clinic.Doctor, error)
 		return clinic.Doctor{}, fmt.Errorf("doctor item %s: bad times %q %q", it.DoctorID, it.StartTime, it.EndTime)
 	}
 	return clinic.Doctor{ID: it.DoctorID, Name: it.Name, Specialty: it.Specialty, StartTime: st, EndTime: et,
-		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}, nil
+		SlotMinutes: it.SlotMinutes, MaxTokens: it.MaxTokens, UserID: it.UserID, CreatedAt: dynamoitem.TimeOrZero(it.CreatedAt)}, nil
 }
 
 type statsItem struct {
@@ -86,6 +92,7 @@ type statsItem struct {
 	Consultations int64   `dynamodbav:"consultations"`
 	TotalMs       int64   `dynamodbav:"totalMs"`
 	Recent        []int64 `dynamodbav:"recent"`
+	Ignored       int64   `dynamodbav:"ignored,omitempty"`
 	Version       int64   `dynamodbav:"version"`
 }
 
@@ -98,6 +105,7 @@ type QueueItem struct {
 	Date          string `dynamodbav:"date"`
 	Version       int64  `dynamodbav:"version"`
 	LastToken     int    `dynamodbav:"lastToken"`
+	Cancelled     int    `dynamodbav:"cancelled,omitempty"` // cancelled bookings; absent on days stored before it was kept
 	ServingID     string `dynamodbav:"servingId,omitempty"`
 	LastCalled    []int  `dynamodbav:"lastCalled"`
 	UpNextID      string `dynamodbav:"upNextId,omitempty"`
@@ -132,6 +140,14 @@ type AppointmentItem struct {
 	Correlation   string `dynamodbav:"correlationId,omitempty"`
 }
 
+type rebookItem struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	Entity        string `dynamodbav:"entity"`
+	PatientID     string `dynamodbav:"patientId"`
+	Cancellations int    `dynamodbav:"cancellations"`
+}
+
 type guardItem struct {
 	PK            string `dynamodbav:"pk"`
 	SK            string `dynamodbav:"sk"`
@@ -164,7 +180,7 @@ func apptFromItem(it AppointmentItem) (clinic.Appointment, error) {
 
 func queueToItem(d *clinic.Day, version int64, now time.Time, corr string) (map[string]types.AttributeValue, error) {
 	q := QueueItem{PK: DayPK(d.DoctorID, d.Date), SK: queueSK, Entity: EntityQueue, DoctorID: d.DoctorID,
-		Date: d.Date.String(), Version: version, LastToken: d.LastToken, ServingID: d.ServingID,
+		Date: d.Date.String(), Version: version, LastToken: d.LastToken, Cancelled: d.Cancelled, ServingID: d.ServingID,
 		LastCalled: append([]int{}, d.LastCalled...), UpdatedAt: dynamoitem.OptionalTime(now), Correlation: corr}
 	if a, ok := d.UpNext(); ok {
 		q.UpNextID, q.UpNextPatient, q.UpNextToken = a.ID, a.PatientID, a.Token

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,6 +54,28 @@ func (st *Store) PutDoctor(ctx context.Context, d clinic.Doctor) error {
 		return fmt.Errorf("put doctor: %w", err)
 	}
 	return nil
+}
+
+// SetDoctorUser names the doctor record's user (the backfill of records made without one); a
+// missing doctor is a not-found error. It returns the doctor as updated.
+func (st *Store) SetDoctorUser(ctx context.Context, id, user string) (clinic.Doctor, error) {
+	vals := map[string]types.AttributeValue{":u": dynamoitem.S(user)}
+	expr := "SET userId = :u"
+	if corr := correlation.FromContext(ctx); corr != "" {
+		expr += ", correlationId = :c"
+		vals[":c"] = dynamoitem.S(corr)
+	}
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &st.table, Key: dynamoitem.Key(DoctorPK(id), doctorSK),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return clinic.Doctor{}, errs.NotFound("The doctor does not exist.")
+	}
+	if err != nil {
+		return clinic.Doctor{}, fmt.Errorf("set doctor user: %w", err)
+	}
+	return doctorFromItem(out.Attributes)
 }
 
 // Doctor reads one doctor; a missing one is a not-found error.
@@ -159,13 +182,22 @@ func statsFromItem(doctorID string, item map[string]types.AttributeValue) (clini
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return clinic.Stats{}, fmt.Errorf("stats item: %w", err)
 	}
-	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Version: it.Version}, nil
+	return clinic.Stats{DoctorID: doctorID, Consultations: it.Consultations, TotalMs: it.TotalMs, Recent: it.Recent, Ignored: it.Ignored, Version: it.Version}, nil
 }
 
 // Day reads a doctor's day with one consistent Query of its partition. A day nobody booked
-// yet comes back empty with version 0.
+// yet comes back empty with version 0. Its cancelled count is counted from the appointments
+// themselves (so a day stored before the queue item kept the count is exact once it changes).
 func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*clinic.Day, error) {
-	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}}
+	d := &clinic.Day{DoctorID: doctorID, Date: date, Guards: map[string]string{}, Cancellations: map[string]int{}}
+	defer func() {
+		d.Cancelled = 0
+		for _, a := range d.Appointments {
+			if a.State == clinic.Cancelled {
+				d.Cancelled++
+			}
+		}
+	}()
 	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{TableName: &st.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": dynamoitem.S(DayPK(doctorID, date))}})
@@ -202,6 +234,12 @@ func (st *Store) Day(ctx context.Context, doctorID string, date clock.Date) (*cl
 					return nil, fmt.Errorf("guard item: %w", err)
 				}
 				d.Guards[g.PatientID] = g.AppointmentID
+			case EntityRebook:
+				var rb rebookItem
+				if err := attributevalue.UnmarshalMap(item, &rb); err != nil {
+					return nil, fmt.Errorf("rebook item: %w", err)
+				}
+				d.Cancellations[rb.PatientID] = rb.Cancellations
 			}
 		}
 	}
@@ -252,17 +290,15 @@ func (st *Store) Mutate(ctx context.Context, doctorID string, date clock.Date, n
 		for _, a := range day.Appointments {
 			before[a.ID] = a.Version
 		}
-		guardsBefore := map[string]string{}
-		for p, id := range day.Guards {
-			guardsBefore[p] = id
-		}
+		guardsBefore := maps.Clone(day.Guards)
+		cancelsBefore := maps.Clone(day.Cancellations)
 		if err := op(day); err != nil {
 			return nil, err
 		}
 		if err := day.Check(); err != nil {
 			return nil, errs.Internal(fmt.Errorf("queue invariant broken by an operation: %w", err))
 		}
-		items, err := st.writes(ctx, day, before, guardsBefore, now, corr)
+		items, err := st.writes(ctx, day, before, guardsBefore, cancelsBefore, now, corr)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +352,7 @@ func lostRace(err error) bool {
 	return errors.As(err, &tc) || errors.As(err, &ccf)
 }
 
-func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]int64, guardsBefore map[string]string, now time.Time, corr string) ([]types.TransactWriteItem, error) {
+func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]int64, guardsBefore map[string]string, cancelsBefore map[string]int, now time.Time, corr string) ([]types.TransactWriteItem, error) {
 	var items []types.TransactWriteItem
 	q, err := queueToItem(day, day.Version+1, now, corr)
 	if err != nil {
@@ -368,20 +404,37 @@ func (st *Store) writes(ctx context.Context, day *clinic.Day, before map[string]
 			ConditionExpression:       aws.String("appointmentId = :a"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":a": dynamoitem.S(id)}}})
 	}
+	for patient, n := range day.Cancellations {
+		old, existed := cancelsBefore[patient]
+		if existed && old == n {
+			continue
+		}
+		rb, err := attributevalue.MarshalMap(rebookItem{PK: pk, SK: rebookSK(patient), Entity: EntityRebook, PatientID: patient, Cancellations: n})
+		if err != nil {
+			return nil, err
+		}
+		p := &types.Put{TableName: &st.table, Item: rb, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+		if existed {
+			p.ConditionExpression = aws.String("cancellations = :n")
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":n": dynamoitem.N(int64(old))}
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
+	}
 	return items, nil
 }
 
-// StatsWrite is the Extra that adds a finished consultation to the doctor's statistics,
-// conditioned on the statistics' version.
-func (st *Store) StatsWrite(doctorID string, dur func() time.Duration) Extra {
+// StatsWrite is the Extra that records a finished consultation in the doctor's statistics
+// (clinic.Stats.Record: one shorter than floor is only counted as ignored), conditioned on the
+// statistics' version.
+func (st *Store) StatsWrite(doctorID string, floor time.Duration, dur func() time.Duration) Extra {
 	return func(ctx context.Context, _ *clinic.Day) ([]types.TransactWriteItem, error) {
 		cur, err := st.Stats(ctx, doctorID)
 		if err != nil {
 			return nil, err
 		}
-		next := cur.Add(dur())
+		next := cur.Record(dur(), floor)
 		item, err := attributevalue.MarshalMap(statsItem{PK: DoctorPK(doctorID), SK: statsSK, Entity: EntityStats, DoctorID: doctorID,
-			Consultations: next.Consultations, TotalMs: next.TotalMs, Recent: next.Recent, Version: cur.Version + 1})
+			Consultations: next.Consultations, TotalMs: next.TotalMs, Recent: next.Recent, Ignored: next.Ignored, Version: cur.Version + 1})
 		if err != nil {
 			return nil, err
 		}

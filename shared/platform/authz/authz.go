@@ -43,6 +43,23 @@ func (o Ownership) String() string {
 	return "none"
 }
 
+// Owner names whose sub owns a resource of an OwnerSelf route without OwnerParam: what the
+// handler resolves, from the resource it holds, and passes to RequireOwner. A route may name
+// several (any of them may act); the table says which, so no handler decides it on its own.
+type Owner string
+
+const (
+	// OwnedByPatient: the appointment's patient.
+	OwnedByPatient Owner = "appointment.patient"
+	// OwnedByDoctorUser: the user a doctor record names (clinic.Doctor.UserID) — for a doctor
+	// route the doctor in the path, for an appointment route the appointment's doctor. A doctor
+	// record without a user is owned by nobody: only OverrideRoles reach it.
+	OwnedByDoctorUser Owner = "doctor.user"
+)
+
+// Owners lists every Owner kind the table may name.
+func Owners() []Owner { return []Owner{OwnedByPatient, OwnedByDoctorUser} }
+
 // Idempotency says how a route treats the Idempotency-Key header, and what answers for a key:
 // the chain's idempotency middleware (records in the idempotency table) or the route itself.
 // Exactly one of the two ever does, so no two records of one key can disagree.
@@ -100,6 +117,7 @@ type Policy struct {
 	Mutating      bool     // changes state: the chain audits it
 	Ownership     Ownership
 	OwnerParam    string   // for OwnerSelf: path parameter holding the owner's sub
+	OwnedBy       []Owner  // for OwnerSelf without OwnerParam: whom the handler resolves as owner
 	OverrideRoles []string // may act on resources they do not own
 	Idempotency   Idempotency
 }
@@ -168,9 +186,14 @@ func table() map[string]Policy {
 			Mutating: true, Idempotency: IdempotencyOptional},
 		"GET /api/v1/tenants": {Action: "tenant.list", Roles: []string{admin}},
 		// clinic queue: patients book and check in for themselves (the handler asks
-		// RequireOwner with the appointment's patient); staff act on any appointment.
+		// RequireOwner with the appointment's patient). A doctor acts on and reads only their
+		// own doctor record's queue, appointments and statistics: the handler resolves the
+		// doctor record's user (OwnedByDoctorUser) and asks RequireOwner; receptionists and
+		// admins override and reach every doctor's.
 		"POST /api/v1/doctors": {Action: "clinic.doctor.create", Roles: []string{identity.RoleAdmin},
 			Mutating: true, Idempotency: IdempotencyOptional},
+		"PUT /api/v1/doctors/{id}/user": {Action: "clinic.doctor.set_user", Roles: []string{identity.RoleAdmin},
+			Mutating: true},
 		"GET /api/v1/doctors": {Action: "clinic.doctor.list", Roles: []string{identity.RolePatient,
 			identity.RoleReceptionist, identity.RoleDoctor, identity.RoleAdmin}},
 		"GET /api/v1/doctors/{id}/slots": {Action: "clinic.slots.read", Roles: []string{identity.RolePatient,
@@ -179,25 +202,28 @@ func table() map[string]Policy {
 			Mutating: true, Ownership: OwnerSelf, Idempotency: IdempotencyOptional},
 		"GET /api/v1/appointments/{id}": {Action: "clinic.appointment.read", Roles: []string{identity.RolePatient,
 			identity.RoleReceptionist, identity.RoleDoctor, identity.RoleAdmin}, Ownership: OwnerSelf,
-			OverrideRoles: []string{identity.RoleReceptionist, identity.RoleDoctor, identity.RoleAdmin}},
+			OwnedBy: []Owner{OwnedByPatient, OwnedByDoctorUser}, OverrideRoles: []string{identity.RoleReceptionist, identity.RoleAdmin}},
 		"POST /api/v1/appointments/{id}/cancel": {Action: "clinic.appointment.cancel", Roles: []string{identity.RolePatient,
-			identity.RoleReceptionist, identity.RoleAdmin}, Mutating: true, Ownership: OwnerSelf,
+			identity.RoleReceptionist, identity.RoleAdmin}, Mutating: true, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByPatient},
 			OverrideRoles: []string{identity.RoleReceptionist, identity.RoleAdmin}, Idempotency: IdempotencyOptional},
 		"POST /api/v1/appointments/{id}/check-in": {Action: "clinic.appointment.check_in", Roles: []string{identity.RolePatient,
-			identity.RoleReceptionist}, Mutating: true, Ownership: OwnerSelf,
+			identity.RoleReceptionist}, Mutating: true, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByPatient},
 			OverrideRoles: []string{identity.RoleReceptionist}, Idempotency: IdempotencyOptional},
 		"POST /api/v1/appointments/{id}/emergency-check-in": {Action: "clinic.appointment.emergency_check_in",
 			Roles: []string{identity.RoleReceptionist}, Mutating: true, Idempotency: IdempotencyOptional},
 		"POST /api/v1/appointments/{id}/skip": {Action: "clinic.appointment.skip", Roles: []string{identity.RoleDoctor,
-			identity.RoleReceptionist}, Mutating: true, Idempotency: IdempotencyOptional},
+			identity.RoleReceptionist}, Mutating: true, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByDoctorUser},
+			OverrideRoles: []string{identity.RoleReceptionist}, Idempotency: IdempotencyOptional},
 		"POST /api/v1/appointments/{id}/complete": {Action: "clinic.appointment.complete", Roles: []string{identity.RoleDoctor},
-			Mutating: true, Idempotency: IdempotencyOptional},
+			Mutating: true, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByDoctorUser}, Idempotency: IdempotencyOptional},
 		"POST /api/v1/doctors/{id}/queue/next": {Action: "clinic.queue.next", Roles: []string{identity.RoleDoctor},
-			Mutating: true, Idempotency: IdempotencyOptional},
+			Mutating: true, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByDoctorUser}, Idempotency: IdempotencyOptional},
 		"GET /api/v1/doctors/{id}/queue": {Action: "clinic.queue.read", Roles: []string{identity.RoleReceptionist,
-			identity.RoleDoctor, identity.RoleAdmin}},
+			identity.RoleDoctor, identity.RoleAdmin}, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByDoctorUser},
+			OverrideRoles: []string{identity.RoleReceptionist, identity.RoleAdmin}},
 		"GET /api/v1/doctors/{id}/stats": {Action: "clinic.stats.read", Roles: []string{identity.RoleReceptionist,
-			identity.RoleDoctor, identity.RoleAdmin}},
+			identity.RoleDoctor, identity.RoleAdmin}, Ownership: OwnerSelf, OwnedBy: []Owner{OwnedByDoctorUser},
+			OverrideRoles: []string{identity.RoleReceptionist, identity.RoleAdmin}},
 		"GET /api/v1/doctors/{id}/board": {Action: "clinic.board.snapshot", Public: true},
 		"POST /api/v1/doctors/{id}/display-tokens": {Action: "clinic.display_token.issue",
 			Roles: []string{identity.RoleReceptionist, identity.RoleAdmin}, Mutating: true},
@@ -222,6 +248,7 @@ func Lookup(routeKey string) (Policy, bool) {
 	if ok {
 		p.Roles = slices.Clone(p.Roles)
 		p.OverrideRoles = slices.Clone(p.OverrideRoles)
+		p.OwnedBy = slices.Clone(p.OwnedBy)
 	}
 	return p, ok
 }
@@ -280,10 +307,17 @@ func PolicyFrom(ctx context.Context) (Policy, bool) {
 	return p, ok
 }
 
-// RequireOwner lets the request act on a resource owned by owner (a sub): the caller must be
-// the owner or hold one of the route's override roles. Without an authorised policy in the
-// context it denies.
-func RequireOwner(ctx context.Context, owner string) error {
+// OwnedBy reports whether the route the request was authorised under names o among the
+// owners its handler resolves (Policy.OwnedBy).
+func OwnedBy(ctx context.Context, o Owner) bool {
+	p, ok := PolicyFrom(ctx)
+	return ok && slices.Contains(p.OwnedBy, o)
+}
+
+// RequireOwner lets the request act on a resource owned by owners (subs; an empty one owns
+// nothing): the caller must be one of them or hold one of the route's override roles. Without
+// an authorised policy in the context it denies.
+func RequireOwner(ctx context.Context, owners ...string) error {
 	p, ok := PolicyFrom(ctx)
 	if !ok {
 		return errs.Forbidden("")
@@ -292,8 +326,10 @@ func RequireOwner(ctx context.Context, owner string) error {
 	if !caller.Authenticated() {
 		return errs.Unauthenticated()
 	}
-	if owner != "" && owner == caller.Subject {
-		return nil
+	for _, owner := range owners {
+		if owner != "" && owner == caller.Subject {
+			return nil
+		}
 	}
 	if caller.HasAnyRole(p.OverrideRoles...) {
 		return nil

@@ -206,3 +206,70 @@ func TestIdempotencyVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorRoleIsBoundToItsOwnDoctor: every route a doctor may call on a doctor's queue,
+// appointments or statistics is an owner rule resolved from the doctor record's user, with no
+// override for the doctor role; receptionists and admins keep clinic-wide access.
+func TestDoctorRoleIsBoundToItsOwnDoctor(t *testing.T) {
+	for _, rk := range []string{"GET /api/v1/doctors/{id}/queue", "GET /api/v1/doctors/{id}/stats",
+		"POST /api/v1/doctors/{id}/queue/next", "GET /api/v1/appointments/{id}",
+		"POST /api/v1/appointments/{id}/skip", "POST /api/v1/appointments/{id}/complete"} {
+		p, ok := Lookup(rk)
+		if !ok || !slices.Contains(p.Roles, identity.RoleDoctor) {
+			t.Fatalf("%s: no doctor policy", rk)
+		}
+		if p.Ownership != OwnerSelf || !slices.Contains(p.OwnedBy, OwnedByDoctorUser) || slices.Contains(p.OverrideRoles, identity.RoleDoctor) {
+			t.Errorf("%s: %+v, want owned by the doctor record's user and no doctor override", rk, p)
+		}
+		for _, staff := range []string{identity.RoleReceptionist, identity.RoleAdmin} {
+			if slices.Contains(p.Roles, staff) && !slices.Contains(p.OverrideRoles, staff) {
+				t.Errorf("%s: %s may call it but not on every doctor", rk, staff)
+			}
+		}
+	}
+	for _, rk := range Routes() {
+		p, _ := Lookup(rk)
+		for _, o := range p.OwnedBy {
+			if !slices.Contains(Owners(), o) || p.Ownership != OwnerSelf || p.OwnerParam != "" {
+				t.Errorf("%s: owner %q needs OwnerSelf without OwnerParam and a known owner kind", rk, o)
+			}
+		}
+		if slices.Contains(p.Roles, identity.RoleDoctor) && slices.Contains(p.OverrideRoles, identity.RoleDoctor) {
+			t.Errorf("%s: the doctor role overrides ownership", rk)
+		}
+	}
+}
+
+// RequireOwner with several owners (an appointment's patient and its doctor's user) lets any
+// of them act, and an empty owner (a doctor record naming no user) lets nobody.
+func TestRequireOwnerOfSeveral(t *testing.T) {
+	p := Policy{Action: "x", Roles: []string{"patient", "doctor", "receptionist"}, Ownership: OwnerSelf,
+		OwnedBy: []Owner{OwnedByPatient, OwnedByDoctorUser}, OverrideRoles: []string{"receptionist"}}
+	var got []error
+	h := Middleware("GET /x", p, nil)(func(r *http.Request) (*httpapi.Response, error) {
+		got = append(got, RequireOwner(r.Context(), "pat", "dr"), RequireOwner(r.Context(), "pat", ""))
+		return httpapi.Empty(204), nil
+	})
+	for _, c := range []struct {
+		who       identity.Principal
+		both, pat bool
+	}{
+		{identity.Principal{Subject: "pat", Roles: []string{"patient"}}, true, true},
+		{identity.Principal{Subject: "dr", Roles: []string{"doctor"}}, true, false},
+		{identity.Principal{Subject: "other", Roles: []string{"doctor"}}, false, false},
+		{identity.Principal{Subject: "rita", Roles: []string{"receptionist"}}, true, true},
+	} {
+		got = nil
+		r, _ := http.NewRequest(http.MethodGet, "/x", nil)
+		if _, err := h(r.WithContext(identity.With(context.Background(), c.who))); err != nil {
+			t.Fatal(err)
+		}
+		if (got[0] == nil) != c.both || (got[1] == nil) != c.pat {
+			t.Errorf("%+v: %v, want allowed %v / %v", c.who, got, c.both, c.pat)
+		}
+	}
+	ctx := context.WithValue(identity.With(context.Background(), identity.Principal{Subject: "dr", Roles: []string{"doctor"}}), policyKey{}, p)
+	if !OwnedBy(ctx, OwnedByDoctorUser) || OwnedBy(context.Background(), OwnedByDoctorUser) {
+		t.Fatal("OwnedBy does not read the authorised policy")
+	}
+}

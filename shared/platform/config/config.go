@@ -45,6 +45,8 @@ const (
 	DefaultRolesClaim       = "roles"
 	DefaultTenantClaim      = "tenant"
 	DefaultNotifyRetryDelay = 2 * time.Second
+	DefaultMinConsultation  = 60 * time.Second
+	maxMinConsultationSecs  = 3600
 	maxNotifyRetrySeconds   = 43200 // SQS's longest visibility timeout, 12 hours
 )
 
@@ -84,6 +86,14 @@ type Config struct {
 	DisbursalQueueURL string // DISBURSAL_QUEUE_URL: the lending disbursal FIFO queue
 
 	Notify Notify
+	Clinic Clinic
+}
+
+// Clinic is the clinic functions' part of the environment.
+type Clinic struct {
+	// MinConsultation is the statistics' floor: shorter consultations are ignored
+	// (CLINIC_MIN_CONSULTATION_SECONDS, whole seconds 0–3600, default 60).
+	MinConsultation time.Duration
 }
 
 // Notify is the notification functions' part of the environment. Unset provider URLs and the
@@ -231,6 +241,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("NOTIFY_RETRY_SECONDS %q: want whole seconds from 0 to %d", v, maxNotifyRetrySeconds))
 		}
 		c.Notify.RetryDelay = time.Duration(n) * time.Second
+	}
+	c.Clinic.MinConsultation = DefaultMinConsultation
+	if v := get("CLINIC_MIN_CONSULTATION_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxMinConsultationSecs {
+			errs = append(errs, fmt.Errorf("CLINIC_MIN_CONSULTATION_SECONDS %q: want whole seconds from 0 to %d", v, maxMinConsultationSecs))
+		}
+		c.Clinic.MinConsultation = time.Duration(n) * time.Second
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{FunctionName: c.FunctionName, Version: c.Version}, fmt.Errorf("config: %w", err)

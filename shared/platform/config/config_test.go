@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -127,8 +128,9 @@ func TestInvalidFunctionVariables(t *testing.T) {
 		}
 	}
 	for k, bads := range map[string][]string{
-		"NOTIFY_DEFAULT_PROVIDER": {"brevo", "LIVE"},
-		"NOTIFY_RETRY_SECONDS":    {"-1", "43201", "2s", "two"},
+		"NOTIFY_DEFAULT_PROVIDER":         {"brevo", "LIVE"},
+		"NOTIFY_RETRY_SECONDS":            {"-1", "43201", "2s", "two"},
+		"CLINIC_MIN_CONSULTATION_SECONDS": {"-1", "3601", "60s", "1.5"},
 	} {
 		for _, bad := range bads {
 			if _, err := FromEnv(envOf(map[string]string{k: bad})); err == nil || !strings.Contains(err.Error(), k) {
@@ -143,5 +145,18 @@ func TestFailedConfigKeepsTheFunctionName(t *testing.T) {
 	c, err := FromEnv(envOf(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "LoanAssess", "HOLDFAST_MODE": "prod", "LENDING_TABLE": "l"}))
 	if err == nil || c.FunctionName != "LoanAssess" || c.LendingTable != "" {
 		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// The clinic statistics' floor: 60 s unless CLINIC_MIN_CONSULTATION_SECONDS says otherwise.
+func TestClinicMinConsultation(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": DefaultMinConsultation, "0": 0, "90": 90 * time.Second, "3600": time.Hour} {
+		c, err := FromEnv(envOf(map[string]string{"CLINIC_MIN_CONSULTATION_SECONDS": v}))
+		if err != nil || c.Clinic.MinConsultation != want {
+			t.Errorf("CLINIC_MIN_CONSULTATION_SECONDS=%q: %v %v, want %v", v, c.Clinic.MinConsultation, err, want)
+		}
+	}
+	if DefaultMinConsultation != time.Minute {
+		t.Fatalf("default floor %v, want 60 s", DefaultMinConsultation)
 	}
 }
