@@ -77,7 +77,7 @@ func ValidEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	return at > 0 && validDomain(domain) && compatibilityFree(s)
 }
 
 // ValidE164 reports whether s is a phone number in E.164 (+, country code, up to 15 digits).
@@ -169,6 +169,8 @@ func (r Request) Validate() ([]Channel, error) {
 	for _, k := range sortedKeys(r.Data) {
 		if len(k) > MaxDataKey || !dataKey.MatchString(k) {
 			v.Add(fieldData+"."+sanitizeKey(k), "keys must be letters, digits, '_', '.', '-' (at most 64), starting with a letter")
+		} else if ReservedDataKey(k) {
+			v.Add(fieldData+"."+k, "is a key FCM reserves (from, notification, message_type, collapse_key, google…, gcm…)")
 		} else if msg := dataValueText.Check(r.Data[k]); msg != "" {
 			v.Add(fieldData+"."+k, msg)
 		}
