@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"holdfast/shared/localcloud"
+	"holdfast/shared/platform/identity"
 	"holdfast/shared/platform/jwtauth"
 )
 
@@ -141,11 +142,17 @@ func runToken(args []string, out io.Writer) error {
 	if *sub == "" || *roles == "" {
 		return errors.New("token: --sub and --role are required")
 	}
+	names := strings.Split(*roles, ",")
+	for _, r := range names {
+		if !identity.KnownRole(r) {
+			return fmt.Errorf("token: %q is not a role (want one of %s, comma-separated, no spaces)", r, strings.Join(identity.AllRoles(), ", "))
+		}
+	}
 	iss, err := jwtauth.LoadOrCreateDevIssuer(*state)
 	if err != nil {
 		return err
 	}
-	tok, err := iss.Mint(jwtauth.TokenSpec{Subject: *sub, Roles: strings.Split(*roles, ","), Tenant: *tenant, TTL: *ttl})
+	tok, err := iss.Mint(jwtauth.TokenSpec{Subject: *sub, Roles: names, Tenant: *tenant, TTL: *ttl})
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,10 @@ func TestTokenCommandMintsAVerifiableToken(t *testing.T) {
 	if _, err := filepath.Glob(filepath.Join(state, "dev-issuer.json")); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"--role", "customer"}, {"--sub", "x"}} {
+	for _, args := range [][]string{{"--role", "customer"}, {"--sub", "x"}, {"--sub", "x", "--role", "customer admin"},
+		{"--sub", "x", "--role", "customer,Admin"}, {"--sub", "x", "--role", "customer,"}, {"--sub", "x", "--role", "customer, admin"}} {
 		if err := runToken(append(args, "--state", state), &out); err == nil {
-			t.Errorf("runToken(%v) accepted missing arguments", args)
+			t.Errorf("runToken(%v) accepted missing arguments or an unknown role", args)
 		}
 	}
 }

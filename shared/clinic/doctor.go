@@ -3,11 +3,11 @@ package clinic
 import (
 	"fmt"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/text"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // MaxTokensLimit bounds a doctor's tokens per day. A reshuffle moves at most every waiting
@@ -76,17 +76,16 @@ const SubjectRule = "must be a user id (the token's sub: 1-255 of A-Z a-z 0-9 . 
 // ValidSubject reports whether s is a well-formed user id (a token's sub) for a doctor record.
 func ValidSubject(s string) bool { return subjectPattern.MatchString(s) }
 
-// ValidText checks a human-readable name: 1..max characters after trimming, printable, no
-// markup characters (they end up on a public board).
+// ValidText checks a human-readable name: 1..max characters after trimming, the platform's
+// free-text rule (package text: no control, format or bidirectional characters), and — since
+// it ends up on a public board — only printable characters and no markup characters.
 func ValidText(s string, max int) (string, string) {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
+	if s == "" {
 		return "", "must not be empty"
-	case !utf8.ValidString(s):
-		return "", "must be valid UTF-8"
-	case utf8.RuneCountInString(s) > max:
-		return "", fmt.Sprintf("must be at most %d characters", max)
+	}
+	if msg := (text.Rule{Max: max}).Check(s); msg != "" {
+		return "", msg
 	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) || strings.ContainsRune("<>\"`\\{}", r) {

@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"holdfast/shared/platform/text"
 )
 
 // TxType names what a transaction does. Products add their own upper-case types.
@@ -197,27 +197,11 @@ func checkPostingAmount(d decimal.Decimal) string {
 	return ""
 }
 
-// checkText: valid UTF-8, at most MaxMetaLen bytes, no control characters (so that no value can
-// break a line of the canonical encoding).
+// checkText is the platform text rule (package text) within MaxMetaLen bytes: no control,
+// format or bidirectional character, so no value can break a line of the canonical encoding or
+// read differently from what it holds.
 func checkText(s string, required bool) string {
-	if s == "" {
-		if required {
-			return "is required"
-		}
-		return ""
-	}
-	if len(s) > MaxMetaLen {
-		return fmt.Sprintf("is longer than %d bytes", MaxMetaLen)
-	}
-	if !utf8.ValidString(s) {
-		return "is not valid UTF-8"
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "contains a control character"
-		}
-	}
-	return ""
+	return text.Rule{MaxBytes: MaxMetaLen, Required: required}.Check(s)
 }
 
 func validTxID(id string) bool {

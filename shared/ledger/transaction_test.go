@@ -51,6 +51,8 @@ func TestValidate(t *testing.T) {
 		"no correlation":       func(tx *Transaction) { tx.Meta.CorrelationID = "" },
 		"no actor":             func(tx *Transaction) { tx.Meta.Actor = "" },
 		"newline in actor":     func(tx *Transaction) { tx.Meta.Actor = "a\nloanId=x" },
+		"bidi in actor":        func(tx *Transaction) { tx.Meta.Actor = "alice\u202e" },
+		"zero-width in key":    func(tx *Transaction) { tx.Meta.IdempotencyKey = "k\u200b" },
 		"bad utf8 key":         func(tx *Transaction) { tx.Meta.IdempotencyKey = "\xff" },
 		"long key":             func(tx *Transaction) { tx.Meta.IdempotencyKey = strings.Repeat("k", 257) },
 		"zero time":            func(tx *Transaction) { tx.At = time.Time{} },

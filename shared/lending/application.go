@@ -4,14 +4,13 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
 	"holdfast/shared/money"
 	"holdfast/shared/platform/clock"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/text"
 )
 
 // Application bounds (SPEC §1.3).
@@ -100,22 +99,13 @@ func ParseRejectionNote(note *string) (string, error) {
 	return v, nil
 }
 
+// checkText is the platform's free-text rule (package text) for a required field of at most
+// maxLen characters.
 func checkText(s string, maxLen int) string {
 	if strings.TrimSpace(s) == "" {
 		return "must not be blank"
 	}
-	if !utf8.ValidString(s) {
-		return "must be valid UTF-8"
-	}
-	if utf8.RuneCountInString(s) > maxLen {
-		return "must be at most " + strconv.Itoa(maxLen) + " characters"
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "must not contain control characters"
-		}
-	}
-	return ""
+	return text.Rule{Max: maxLen}.Check(s)
 }
 
 // CalculatorInput is a validated calculator query.

@@ -22,7 +22,8 @@ func TestParseRejectionNote(t *testing.T) {
 		{"empty", str(""), "must not be blank", false},
 		{"blank", str(" \t "), "must not be blank", false},
 		{"too long", str(strings.Repeat("n", MaxNoteLen+1)), "must be at most 500 characters", false},
-		{"control characters", str("a\x07b"), "must not contain control characters", false},
+		{"control characters", str("a\x07b"), "must not contain control, format or bidirectional characters (U+0007)", false},
+		{"a bidi control", str("a\u202eb"), "must not contain control, format or bidirectional characters (U+202E)", false},
 	}
 	for _, c := range cases {
 		got, err := ParseRejectionNote(c.note)

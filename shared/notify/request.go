@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/text"
 	"net/mail"
 	"regexp"
 	"sort"
@@ -76,7 +77,7 @@ func ValidEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	return at > 0 && validDomain(domain) && compatibilityFree(s)
 }
 
 // ValidE164 reports whether s is a phone number in E.164 (+, country code, up to 15 digits).
@@ -84,6 +85,18 @@ func ValidE164(s string) bool { return e164.MatchString(s) }
 
 // ValidFCMToken reports whether s has the shape of an FCM registration token.
 func ValidFCMToken(s string) bool { return len(s) <= MaxFCMToken && fcmToken.MatchString(s) }
+
+// The free-text fields' rules (package text): one line each, except a body, which may hold
+// '\n'.
+var (
+	subjectText   = text.Rule{Max: MaxSubject}
+	titleText     = text.Rule{Max: MaxTitle}
+	bodyText      = text.Rule{Max: MaxBody, Newlines: true}
+	smsBodyText   = text.Rule{Max: MaxSMSBody, Newlines: true}
+	dataValueText = text.Rule{Max: MaxDataValue}
+	tenantName    = text.Rule{Max: 100, Required: true}
+	senderName    = text.Rule{Max: 70}
+)
 
 func chars(s string) int { return utf8.RuneCountInString(s) }
 
@@ -108,11 +121,10 @@ func (r Request) Validate() ([]Channel, error) {
 		case !ValidEmail(r.Email):
 			v.Add(fieldEmail, "must be a valid email address")
 		}
-		switch {
-		case strings.TrimSpace(r.Subject) == "":
+		if strings.TrimSpace(r.Subject) == "" {
 			v.Add(fieldSubject, "is required for EMAIL")
-		case chars(r.Subject) > MaxSubject || strings.ContainsAny(r.Subject, "\r\n"):
-			v.Add(fieldSubject, "must be one line of at most 200 characters")
+		} else if msg := subjectText.Check(r.Subject); msg != "" {
+			v.Add(fieldSubject, msg)
 		}
 	} else if r.Email != "" && channels != nil {
 		v.Add(fieldEmail, "is only accepted for EMAIL or ALL")
@@ -134,22 +146,22 @@ func (r Request) Validate() ([]Channel, error) {
 		case !ValidFCMToken(r.FCMToken):
 			v.Add(fieldFCMToken, "must be an FCM registration token")
 		}
-		switch {
-		case strings.TrimSpace(r.Title) == "":
+		if strings.TrimSpace(r.Title) == "" {
 			v.Add(fieldTitle, "is required for PUSH")
-		case chars(r.Title) > MaxTitle:
-			v.Add(fieldTitle, "must be at most 200 characters")
+		} else if msg := titleText.Check(r.Title); msg != "" {
+			v.Add(fieldTitle, msg)
 		}
 	} else if r.FCMToken != "" && channels != nil {
 		v.Add(fieldFCMToken, "is only accepted for PUSH or ALL")
 	}
-	switch {
-	case strings.TrimSpace(r.Body) == "":
+	body := bodyText
+	if want[SMS] {
+		body = smsBodyText
+	}
+	if strings.TrimSpace(r.Body) == "" {
 		v.Add(fieldBody, "is required")
-	case want[SMS] && chars(r.Body) > MaxSMSBody:
-		v.Add(fieldBody, "must be at most 1600 characters for SMS")
-	case chars(r.Body) > MaxBody:
-		v.Add(fieldBody, "must be at most 4000 characters")
+	} else if msg := body.Check(r.Body); msg != "" {
+		v.Add(fieldBody, msg)
 	}
 	if len(r.Data) > MaxDataEntries {
 		v.Add(fieldData, "must have at most 32 entries")
@@ -157,8 +169,10 @@ func (r Request) Validate() ([]Channel, error) {
 	for _, k := range sortedKeys(r.Data) {
 		if len(k) > MaxDataKey || !dataKey.MatchString(k) {
 			v.Add(fieldData+"."+sanitizeKey(k), "keys must be letters, digits, '_', '.', '-' (at most 64), starting with a letter")
-		} else if chars(r.Data[k]) > MaxDataValue {
-			v.Add(fieldData+"."+k, "must be at most 1024 characters")
+		} else if ReservedDataKey(k) {
+			v.Add(fieldData+"."+k, "is a key FCM reserves (from, notification, message_type, collapse_key, google…, gcm…)")
+		} else if msg := dataValueText.Check(r.Data[k]); msg != "" {
+			v.Add(fieldData+"."+k, msg)
 		}
 	}
 	if err := v.Err(); err != nil {

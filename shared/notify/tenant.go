@@ -182,8 +182,8 @@ func (r TenantRequest) Validate(now time.Time) (Tenant, TenantSecret, error) {
 		v.Add("tenantId", "must be 2-63 lower-case letters, digits or '-', starting with a letter or digit")
 	}
 	name := strings.TrimSpace(r.Name)
-	if name == "" || chars(name) > 100 {
-		v.Add("name", "is required, at most 100 characters")
+	if msg := tenantName.Check(name); msg != "" {
+		v.Add("name", msg)
 	}
 	t := Tenant{ID: r.TenantID, Name: name, Providers: map[Channel]string{}, CreatedAt: now}
 	var sec TenantSecret
@@ -207,8 +207,8 @@ func (r TenantRequest) Validate(now time.Time) (Tenant, TenantSecret, error) {
 		if !ValidEmail(b.SenderEmail) {
 			v.Add("brevo.senderEmail", "must be a valid email address")
 		}
-		if chars(b.SenderName) > 70 || strings.ContainsAny(b.SenderName, "\r\n") {
-			v.Add("brevo.senderName", "must be one line of at most 70 characters")
+		if msg := senderName.Check(b.SenderName); msg != "" {
+			v.Add("brevo.senderName", msg)
 		}
 		t.SenderEmail, t.SenderName, t.HasBrevo, sec.BrevoAPIKey = b.SenderEmail, b.SenderName, true, b.APIKey
 	}

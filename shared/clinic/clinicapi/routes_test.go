@@ -126,6 +126,8 @@ func clinicCases(doc, appt string) []routeCase {
 		routeCase{rk + " script name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `<script>alert(1)<\/script>`, 1)), 400, errs.CodeValidation, []string{"name"}},
 		routeCase{rk + " script specialty", rk, "", withBody(admin, strings.Replace(doctorOK, `"GP"`, `"<img src=x onerror=alert(1)>"`, 1)), 400, errs.CodeValidation, []string{"specialty"}},
 		routeCase{rk + " control char name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `Dr\u0000Who`, 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " bidi control name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `Dr \u202eohW`, 1)), 400, errs.CodeValidation, []string{"name"}},
+		routeCase{rk + " zero-width name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `Dr\u200bWho`, 1)), 400, errs.CodeValidation, []string{"name"}},
 		routeCase{rk + " overlong name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, strings.Repeat("W", 101), 1)), 400, errs.CodeValidation, []string{"name"}},
 		routeCase{rk + " blank name", rk, "", withBody(admin, strings.Replace(doctorOK, `Dr Who`, `   `, 1)), 400, errs.CodeValidation, []string{"name"}},
 		routeCase{rk + " sql-ish startTime", rk, "", withBody(admin, strings.Replace(doctorOK, `"09:00"`, `"09:00' OR '1'='1"`, 1)), 400, errs.CodeValidation, []string{"startTime"}},

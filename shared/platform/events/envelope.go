@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"holdfast/shared/platform/text"
 )
 
 // SourcePrefix starts every Holdfast event source; the rest is the domain.
@@ -194,18 +194,7 @@ func entrySize(entry ebtypes.PutEventsRequestEntry) int {
 }
 
 func checkIdentifier(s string, maxBytes int) string {
-	if len(s) > maxBytes {
-		return fmt.Sprintf("is longer than %d bytes", maxBytes)
-	}
-	if !utf8.ValidString(s) {
-		return "is not valid UTF-8"
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "contains a control character"
-		}
-	}
-	return ""
+	return text.Rule{MaxBytes: maxBytes}.Check(s)
 }
 
 func isJSONObject(raw json.RawMessage) bool {

@@ -78,8 +78,10 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		want   string
 	}{
 		{"no event id", func(m *events.Meta) { m.EventID = "" }, map[string]int{}, "meta.eventId is empty"},
-		{"control char id", func(m *events.Meta) { m.EventID = "a\nb" }, map[string]int{}, "meta.eventId contains a control character"},
-		{"long id", func(m *events.Meta) { m.EventID = strings.Repeat("x", 1025) }, map[string]int{}, "meta.eventId is longer"},
+		{"control char id", func(m *events.Meta) { m.EventID = "a\nb" }, map[string]int{}, "meta.eventId must not contain control, format or bidirectional characters (U+000A)"},
+		{"bidi id", func(m *events.Meta) { m.EventID = "a\u202eb" }, map[string]int{}, "meta.eventId must not contain control, format or bidirectional characters (U+202E)"},
+		{"zero-width correlation", func(m *events.Meta) { m.CorrelationID = "c\u200b" }, map[string]int{}, "meta.correlationId must not contain control, format or bidirectional characters (U+200B)"},
+		{"long id", func(m *events.Meta) { m.EventID = strings.Repeat("x", 1025) }, map[string]int{}, "meta.eventId must be at most"},
 		{"no correlation", func(m *events.Meta) { m.CorrelationID = "" }, map[string]int{}, "meta.correlationId is empty"},
 		{"no time", func(m *events.Meta) { m.OccurredAt = time.Time{} }, map[string]int{}, "meta.occurredAt is missing"},
 		{"upper domain", func(m *events.Meta) { m.Domain = "Lending" }, map[string]int{}, "meta.domain"},

@@ -96,16 +96,30 @@ func write(w http.ResponseWriter, resp *Response, correlationID string) {
 	}
 }
 
-// Claims is the chain's claims step: it builds the caller from the JWT claims API Gateway put
-// in requestContext.authorizer.jwt.claims. No claims means an anonymous caller; whether that
-// is allowed is authz's decision.
-func Claims(rolesClaim, tenantClaim string) Middleware {
+// Claims is the chain's claims step: it builds the caller from the request API Gateway's JWT
+// authorizer let through (identity.FromGateway: claims in requestContext.authorizer.jwt.claims,
+// roles from the verified bearer token's exact array). No claims means an anonymous caller;
+// whether that is allowed is authz's decision. Claims that do not agree with the bearer token
+// are refused as unauthenticated; a role name that is not a known role is ignored and logged.
+func Claims(rolesClaim, tenantClaim string, log *slog.Logger) Middleware {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return func(next Handler) Handler {
 		return func(r *http.Request) (*Response, error) {
 			var p identity.Principal
 			if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok &&
 				rc.Authorizer != nil && rc.Authorizer.JWT != nil {
-				p = identity.FromClaims(rc.Authorizer.JWT.Claims, rolesClaim, tenantClaim)
+				var ignored []string
+				var err error
+				p, ignored, err = identity.FromGateway(rc.Authorizer.JWT.Claims, Header(r, "Authorization"), rolesClaim, tenantClaim)
+				if err != nil {
+					log.WarnContext(r.Context(), "caller refused", "error", err)
+					return nil, errs.Unauthenticated().WithCause(err)
+				}
+				if len(ignored) > 0 {
+					log.WarnContext(r.Context(), "unknown roles ignored", "sub", p.Subject, "roles", ignored)
+				}
 			}
 			return next(r.WithContext(identity.With(r.Context(), p)))
 		}

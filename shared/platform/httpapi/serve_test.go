@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -26,7 +27,7 @@ func invoke(t *testing.T, h Handler, ev events.APIGatewayV2HTTPRequest, trusted 
 	t.Helper()
 	var logs bytes.Buffer
 	srv := Serve(ServeOptions{Route: "POST /t", Logger: logging.New(&logs, slog.LevelInfo, "fn"), TrustedProxies: trusted},
-		Chain(h, Claims("roles", "tenant")))
+		Chain(h, Claims("roles", "tenant", nil)))
 	if ev.RequestContext.HTTP.Method == "" {
 		ev.RequestContext.HTTP.Method = http.MethodPost
 	}
@@ -109,16 +110,23 @@ func TestClaimsFromRequestContext(t *testing.T) {
 		got = identity.FromContext(r.Context())
 		return Empty(204), nil
 	}
-	ev := events.APIGatewayV2HTTPRequest{RequestContext: events.APIGatewayV2HTTPRequestContext{
-		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
-				"sub": "user-1", "roles": "[customer admin]", "tenant": "t-1"}},
-		}}}
+	token := "Bearer e30." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"user-1","roles":["customer","admin"]}`)) + ".c2ln"
+	ev := events.APIGatewayV2HTTPRequest{Headers: map[string]string{"authorization": token},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
+					"sub": "user-1", "roles": "[customer admin]", "tenant": "t-1"}},
+			}}}
 	if resp, _ := invoke(t, h, ev); resp.StatusCode != 204 {
 		t.Fatal(resp)
 	}
 	if got.Subject != "user-1" || !got.HasRole("admin") || !got.HasRole("customer") || got.Tenant != "t-1" {
 		t.Fatalf("%+v", got)
+	}
+	got = identity.Principal{}
+	delete(ev.Headers, "authorization")
+	if resp, _ := invoke(t, h, ev); resp.StatusCode != 401 || got.Authenticated() {
+		t.Fatalf("claims without a bearer token: %d %+v", resp.StatusCode, got)
 	}
 	invoke(t, h, events.APIGatewayV2HTTPRequest{})
 	if got.Authenticated() {

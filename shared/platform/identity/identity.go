@@ -6,7 +6,9 @@ package identity
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 )
@@ -29,10 +31,13 @@ func AllRoles() []string {
 		RoleReceptionist, RoleDoctor, RoleService}
 }
 
+// KnownRole reports whether role is exactly the name of one of the product's roles.
+func KnownRole(role string) bool { return slices.Contains(AllRoles(), role) }
+
 // Principal is the caller. The zero value is anonymous.
 type Principal struct {
 	Subject string   // the token's sub
-	Roles   []string // from the configured roles claim
+	Roles   []string // from the bearer token's roles claim: exact known role names only
 	Tenant  string   // from the configured tenant claim (service callers)
 }
 
@@ -52,51 +57,96 @@ func (p Principal) HasAnyRole(roles ...string) bool {
 	return false
 }
 
-// FromClaims builds the principal from API Gateway's JWT claims map.
-func FromClaims(claims map[string]string, rolesClaim, tenantClaim string) Principal {
+// Reasons FromGateway refuses a caller (each means 401).
+var (
+	ErrNoToken       = errors.New("authorizer claims without an Authorization bearer token")
+	ErrTokenPayload  = errors.New("bearer token payload unreadable")
+	ErrTokenMismatch = errors.New("bearer token differs from the verified claims")
+)
+
+// FromGateway builds the principal of a protected route's request. claims is API Gateway's
+// flattened claims map, authorization the request's Authorization header, whose token the
+// gateway's authorizer verified before it produced claims. Roles come from that token's exact
+// array: the flattened claim cannot be read back ("[customer admin]" is one role with a space or
+// two roles), so the token's payload is decoded (not verified: the gateway did that). A role
+// that is not exactly a known role name is ignored and returned in ignored, for the caller to
+// log. Claims without a bearer token, or a token whose sub differs from the claims', are
+// refused: such an event was not shaped by the gateway's authorizer. No claims is anonymous.
+func FromGateway(claims map[string]string, authorization, rolesClaim, tenantClaim string) (p Principal, ignored []string, err error) {
 	if claims == nil {
-		return Principal{}
+		return Principal{}, nil, nil
 	}
+	raw, ok := strings.CutPrefix(strings.TrimSpace(authorization), "Bearer ")
+	if !ok {
+		raw, ok = strings.CutPrefix(strings.TrimSpace(authorization), "bearer ")
+	}
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		return Principal{}, nil, ErrNoToken
+	}
+	payload, err := tokenPayload(raw)
+	if err != nil {
+		return Principal{}, nil, err
+	}
+	sub, _ := payload["sub"].(string)
+	if sub == "" || sub != claims["sub"] {
+		return Principal{}, nil, ErrTokenMismatch
+	}
+	roles, ignored := exactRoles(payload[rolesClaim])
 	return Principal{
-		Subject: strings.TrimSpace(claims["sub"]),
-		Roles:   ParseRoles(claims[rolesClaim]),
+		Subject: strings.TrimSpace(sub),
+		Roles:   roles,
 		Tenant:  strings.TrimSpace(claims[tenantClaim]),
-	}
+	}, ignored, nil
 }
 
-// ParseRoles reads a roles claim in any of the forms it reaches a function in: API Gateway's
-// flattening of an array claim ("[a b c]"), a JSON array string (`["a","b"]`), or a comma
-// and/or space separated list. Duplicates and empty entries are dropped; order is kept.
-func ParseRoles(raw string) []string {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil
+// tokenPayload decodes the claims of a compact JWS without checking its signature.
+func tokenPayload(raw string) (map[string]any, error) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return nil, ErrTokenPayload
 	}
-	var parts []string
-	if strings.HasPrefix(raw, "[") {
-		var arr []string
-		if err := json.Unmarshal([]byte(raw), &arr); err == nil {
-			parts = arr
-		} else {
-			raw = strings.TrimSuffix(strings.TrimPrefix(raw, "["), "]")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, ErrTokenPayload
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(b, &payload); err != nil || payload == nil {
+		return nil, ErrTokenPayload
+	}
+	return payload, nil
+}
+
+// exactRoles reads a roles claim as the token holds it: an array of strings, or one string
+// naming one role. Only exact known role names are kept; everything else is ignored.
+func exactRoles(v any) (roles, ignored []string) {
+	var names []string
+	switch t := v.(type) {
+	case nil:
+	case string:
+		names = []string{t}
+	case []any:
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				b, _ := json.Marshal(e)
+				s = string(b)
+			}
+			names = append(names, s)
+		}
+	default:
+		b, _ := json.Marshal(t)
+		names = []string{string(b)}
+	}
+	for _, n := range names {
+		switch {
+		case !KnownRole(n):
+			ignored = append(ignored, n)
+		case !slices.Contains(roles, n):
+			roles = append(roles, n)
 		}
 	}
-	if parts == nil {
-		parts = strings.FieldsFunc(raw, func(r rune) bool {
-			return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
-		})
-	}
-	out := make([]string, 0, len(parts))
-	for _, p := range parts {
-		p = strings.Trim(strings.TrimSpace(p), `"'`)
-		if p != "" && !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+	return roles, ignored
 }
 
 type ctxKey struct{}

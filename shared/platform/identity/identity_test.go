@@ -2,49 +2,48 @@ package identity
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"slices"
 	"testing"
 )
 
-func TestParseRoles(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"   ", nil},
-		{"[]", nil},
-		{"customer", []string{"customer"}},
-		{"[customer admin]", []string{"customer", "admin"}},
-		{"[customer]", []string{"customer"}},
-		{`["customer","auditor"]`, []string{"customer", "auditor"}},
-		{`[ "customer" , "auditor" ]`, []string{"customer", "auditor"}},
-		{"customer,admin", []string{"customer", "admin"}},
-		{"customer, admin  auditor", []string{"customer", "admin", "auditor"}},
-		{"admin admin,admin", []string{"admin"}},
-		{"[a,b]", []string{"a", "b"}},
-		{`"admin"`, []string{"admin"}},
+func TestFromGateway(t *testing.T) {
+	tok := func(payload string) string {
+		return "Bearer e30." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
 	}
-	for _, c := range cases {
-		if got := ParseRoles(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("ParseRoles(%q) = %q want %q", c.in, got, c.want)
-		}
-	}
-}
-
-func TestFromClaims(t *testing.T) {
-	p := FromClaims(map[string]string{"sub": "u-1", "cognito:groups": "[service]", "tid": "acme"}, "cognito:groups", "tid")
-	if p.Subject != "u-1" || !p.HasRole(RoleService) || p.Tenant != "acme" || !p.Authenticated() {
-		t.Fatalf("%+v", p)
+	claims := map[string]string{"sub": "u-1", "cognito:groups": "[service customer admin]", "tid": "acme"}
+	p, ignored, err := FromGateway(claims, tok(`{"sub":"u-1","cognito:groups":["service","customer admin"]}`), "cognito:groups", "tid")
+	if err != nil || p.Subject != "u-1" || !slices.Equal(p.Roles, []string{RoleService}) || p.Tenant != "acme" ||
+		!slices.Equal(ignored, []string{"customer admin"}) {
+		t.Fatalf("%+v %q %v", p, ignored, err)
 	}
 	if p.HasAnyRole(RoleAdmin, RoleAuditor) || !p.HasAnyRole(RoleAdmin, RoleService) {
 		t.Fatal("HasAnyRole")
 	}
-	if FromClaims(nil, "roles", "tenant").Authenticated() {
-		t.Fatal("nil claims authenticated")
+	p, _, err = FromGateway(map[string]string{"sub": "u-1", "roles": "admin"}, tok(`{"sub":"u-1","roles":"admin"}`), "roles", "tenant")
+	if err != nil || !slices.Equal(p.Roles, []string{RoleAdmin}) {
+		t.Fatalf("a one-string roles claim: %+v %v", p, err)
 	}
-	if FromClaims(map[string]string{"roles": "admin"}, "roles", "tenant").Authenticated() {
-		t.Fatal("claims without sub authenticated")
+	if p, _, err := FromGateway(nil, "", "roles", "tenant"); err != nil || p.Authenticated() {
+		t.Fatal("no claims must be anonymous", p, err)
+	}
+	for name, c := range map[string]struct {
+		auth string
+		want error
+	}{
+		"no header":     {"", ErrNoToken},
+		"basic":         {"Basic dTpw", ErrNoToken},
+		"two parts":     {"Bearer a.b", ErrTokenPayload},
+		"not base64":    {"Bearer a.%%%.c", ErrTokenPayload},
+		"not an object": {tok(`[1]`), ErrTokenPayload},
+		"other subject": {tok(`{"sub":"u-2","roles":["admin"]}`), ErrTokenMismatch},
+		"no subject":    {tok(`{"roles":["admin"]}`), ErrTokenMismatch},
+		"numeric sub":   {tok(`{"sub":1,"roles":["admin"]}`), ErrTokenMismatch},
+	} {
+		if _, _, err := FromGateway(map[string]string{"sub": "u-1", "roles": "[admin]"}, c.auth, "roles", "tenant"); !errors.Is(err, c.want) {
+			t.Errorf("%s: err %v want %v", name, err, c.want)
+		}
 	}
 }
 

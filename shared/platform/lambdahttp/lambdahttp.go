@@ -79,7 +79,7 @@ func Assemble(ctx context.Context, routeKey string, p authz.Policy, d *httpapi.D
 	}
 	mws := []httpapi.Middleware{
 		routeGuard(routeKey),
-		httpapi.Claims(d.Config.RolesClaim, d.Config.TenantClaim),
+		httpapi.Claims(d.Config.RolesClaim, d.Config.TenantClaim, d.Logger),
 		authz.Middleware(routeKey, p, d.Logger),
 	}
 	if p.Mutating {

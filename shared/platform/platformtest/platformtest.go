@@ -6,6 +6,7 @@ package platformtest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -173,7 +174,7 @@ type Call struct {
 	Headers    map[string]string
 	Body       string
 	Sub        string   // empty: no JWT authorizer context at all
-	Roles      []string // flattened the way API Gateway flattens array claims: "[a b]"
+	Roles      []string // in the bearer token as an array; in the claims flattened as API Gateway does: "[a b]"
 	Tenant     string
 	Claims     map[string]string // extra claims, applied last
 	SourceIP   string            // default 198.51.100.7
@@ -235,11 +236,32 @@ func (c Call) Event() events.APIGatewayV2HTTPRequest {
 		for k, v := range c.Claims {
 			claims[k] = v
 		}
+		if _, ok := headers["authorization"]; !ok {
+			headers["authorization"] = "Bearer " + c.token(claims)
+		}
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
 		}
 	}
 	return ev
+}
+
+// token is the bearer token the gateway verified before it flattened claims: the same claims,
+// with the roles as the array the issuer put in the token. It is not signed: a function never
+// checks the signature (the gateway's authorizer did).
+func (c Call) token(claims map[string]string) string {
+	payload := map[string]any{}
+	for k, v := range claims {
+		payload[k] = v
+	}
+	if len(c.Roles) > 0 {
+		if _, extra := c.Claims["roles"]; !extra {
+			payload["roles"] = c.Roles
+		}
+	}
+	b, _ := json.Marshal(payload) // strings and a string slice always marshal
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString(b) + ".c2lnbmF0dXJl"
 }
 
 // JSON decodes a response body into v or fails the test.

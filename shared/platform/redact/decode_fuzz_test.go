@@ -2,13 +2,18 @@ package redact
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/mail"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Redaction reads arbitrary text and JSON (log messages, error strings, request bodies bound
@@ -154,6 +159,48 @@ func FuzzJSON(f *testing.F) {
 	})
 }
 
+// digested checks out is a free-text field's in: every string replaced by its Digest (length
+// in characters and SHA-256, nothing of the content), objects and arrays kept, anything else as
+// it was.
+func digested(t *testing.T, path string, in, out any) {
+	t.Helper()
+	switch a := in.(type) {
+	case string:
+		b, ok := out.(map[string]any)
+		sum := sha256.Sum256([]byte(a))
+		if !ok || len(b) != 2 || b["sha256"] != hex.EncodeToString(sum[:]) ||
+			b["len"] != json.Number(strconv.Itoa(utf8.RuneCountInString(a))) {
+			t.Fatalf("%s: free text %q became %v, want its length and hash", path, a, out)
+		}
+	case map[string]any:
+		b, ok := out.(map[string]any)
+		if !ok || len(b) > len(a) {
+			t.Fatalf("%s: %v became %v", path, in, out)
+		}
+		for k, v := range a {
+			w, ok := b[String(k)] // keys are masked as String masks them
+			if !ok {
+				t.Fatalf("%s: key %q lost", path, k)
+			}
+			if String(k) == k {
+				digested(t, path+"."+k, v, w)
+			}
+		}
+	case []any:
+		b, ok := out.([]any)
+		if !ok || len(a) != len(b) {
+			t.Fatalf("%s: %v became %v", path, in, out)
+		}
+		for i := range a {
+			digested(t, path+"[]", a[i], b[i])
+		}
+	default:
+		if !reflect.DeepEqual(in, out) {
+			t.Fatalf("%s: %v became %v", path, in, out)
+		}
+	}
+}
+
 func decodeNumbers(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -182,6 +229,10 @@ func sameShape(t *testing.T, path string, in, out any) {
 				if w != Mask {
 					t.Fatalf("%s.%s: sensitive value kept: %v", path, k, w)
 				}
+				continue
+			}
+			if FreeTextKey(k) {
+				digested(t, path+"."+k, v, w)
 				continue
 			}
 			sameShape(t, path+"."+k, v, w)

@@ -7,13 +7,17 @@ package redact
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Mask replaces a redacted value.
@@ -33,6 +37,48 @@ var (
 	sensitiveExact    = []string{"otp", "pin", "cvv", "key", "sig", "auth", "jwt"}
 	sensitiveSuffixes = []string{"key", "pin", "otp"}
 )
+
+// Keys whose values are free text a caller wrote: a notification's body, subject, title and
+// data values, a loan's purpose, an approver's note, a canceller's reason, a patient's name.
+// Such text can hold anything (an OTP, a bare phone number no pattern recognises), so it is
+// recorded by length and SHA-256 (Digest), never by content. Identifiers, amounts, states and
+// the names of tenants and doctors (an organisation's, shown on a public board) stay readable.
+var freeTextKeys = []string{"body", "subject", "title", "data", "purpose", "note", "reason",
+	"patientname", "message", "description", "comment"}
+
+// FreeTextKey reports whether values under a field with this name are free text (case, '-',
+// '_' and '.' ignored).
+func FreeTextKey(key string) bool { return slices.Contains(freeTextKeys, normalise(key)) }
+
+// Digest describes free text without its content: {"len": characters, "sha256": hex}. It
+// proves which text was sent (compare the hash of a candidate) and no more.
+func Digest(s string) map[string]any {
+	sum := sha256.Sum256([]byte(s))
+	return map[string]any{"len": utf8.RuneCountInString(s), "sha256": hex.EncodeToString(sum[:])}
+}
+
+// digestValue replaces every string in v (a free-text field's value: a string, or for data an
+// object of strings) by its Digest; keys are kept, masked as String masks them.
+func digestValue(v any) any {
+	switch t := v.(type) {
+	case string:
+		return Digest(t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			out[String(k)] = digestValue(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = digestValue(val)
+		}
+		return out
+	default:
+		return v
+	}
+}
 
 // SensitiveKey reports whether values under a field or attribute with this name are masked.
 func SensitiveKey(key string) bool {
@@ -103,7 +149,8 @@ func String(s string) string {
 }
 
 // Value returns a copy of a decoded-JSON value (maps, slices, strings, numbers) with
-// sensitive keys masked and every string passed through String.
+// sensitive keys masked, free-text keys' strings replaced by their Digest, and every other
+// string passed through String.
 func Value(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -111,6 +158,10 @@ func Value(v any) any {
 		for k, val := range t {
 			if SensitiveKey(k) && val != nil {
 				out[String(k)] = Mask
+				continue
+			}
+			if FreeTextKey(k) {
+				out[String(k)] = digestValue(val)
 				continue
 			}
 			out[String(k)] = Value(val) // a key can hold a contact detail too

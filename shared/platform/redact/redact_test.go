@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -101,5 +103,28 @@ func TestFuzzFoundContactDetails(t *testing.T) {
 	}
 	if strings.Contains(string(out), "andre@") || strings.Contains(string(out), "4155550100") || !strings.Contains(string(out), `"plain"`) {
 		t.Fatalf("keys: %s", out)
+	}
+}
+
+func TestFreeTextIsKeptByLengthAndHashOnly(t *testing.T) {
+	out, err := JSON([]byte(`{"body":"Your OTP is 482913","Subject":"OTP","data":{"hint":"482913","n":7},
+		"note":["call 9876543210"],"purpose":null,"name":"Acme Clinic","loanId":"L-1","notificationType":"SMS"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
+	for _, leak := range []string{"482913", "9876543210", "Your OTP", `"OTP"`} {
+		if strings.Contains(got, leak) {
+			t.Errorf("leaked %s in %s", leak, got)
+		}
+	}
+	for _, keep := range []string{`"body":{"len":18,"sha256":"`, `"hint":{"len":6,`, `"n":7`, `"purpose":null`,
+		`"name":"Acme Clinic"`, `"loanId":"L-1"`, `"notificationType":"SMS"`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %s in %s", keep, got)
+		}
+	}
+	if sum := sha256.Sum256([]byte("é")); fmt.Sprint(Digest("é")) != fmt.Sprintf("map[len:1 sha256:%x]", sum) {
+		t.Errorf("Digest = %v", Digest("é"))
 	}
 }
