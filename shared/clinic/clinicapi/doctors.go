@@ -122,11 +122,7 @@ func ListDoctors(_ context.Context, d *httpapi.Deps) (httpapi.Handler, error) {
 		return nil, err
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
-		q, err := httpapi.Query(r, "limit", "cursor")
-		if err != nil {
-			return nil, err
-		}
-		limit, start, err := doctorsPage.Parse(q)
+		limit, start, err := doctorsPage.Read(r)
 		if err != nil {
 			return nil, err
 		}

@@ -64,11 +64,7 @@ func onList(d *httpapi.Deps, spec page.Spec, fn func(r *http.Request, x *deps, l
 		return nil, err
 	}
 	return func(r *http.Request) (*httpapi.Response, error) {
-		q, err := httpapi.Query(r, "limit", "cursor")
-		if err != nil {
-			return nil, err
-		}
-		limit, start, err := spec.Parse(q)
+		limit, start, err := spec.Read(r)
 		if err != nil {
 			return nil, err
 		}

@@ -24,12 +24,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"reflect"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"holdfast/shared/platform/errs"
+	"holdfast/shared/platform/httpapi"
 )
 
 // MaxCursor bounds an encoded cursor's length, both ways: Decode refuses a longer cursor and
@@ -293,6 +295,16 @@ func (s Spec) Parse(q map[string]string) (int, map[string]types.AttributeValue, 
 	}
 	start, err := s.cursor().StartKey(q, s.Keys, s.Bound)
 	return limit, start, err
+}
+
+// Read reads a list request: only `limit` and `cursor` are accepted in its query, and Parse
+// reads them.
+func (s Spec) Read(r *http.Request) (int, map[string]types.AttributeValue, error) {
+	q, err := httpapi.Query(r, "limit", "cursor")
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.Parse(q)
 }
 
 // Next is the nextCursor of a page of this list that ended with LastEvaluatedKey last.
